@@ -1,0 +1,25 @@
+// Shared jest settings: TypeScript through swc (type checking is `npm run typecheck`),
+// workspace packages resolved to their sources so tests never need a build first.
+const path = require('path');
+
+const root = __dirname;
+
+module.exports = (packageDir, overrides = {}) => ({
+  rootDir: packageDir,
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: {
+    '^.+\\.(t|j)s$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
+  },
+  moduleNameMapper: {
+    '^@ticketing/common$': path.join(root, 'common/src'),
+    '^@ticketing/common/testing$': path.join(root, 'common/src/testing'),
+    '^@ticketing/embedded-mongo$': path.join(root, 'local/mongo/src'),
+  },
+  testTimeout: 30000,
+  ...overrides,
+});

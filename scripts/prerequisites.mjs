@@ -1,0 +1,49 @@
+// What `npm test` and `npm start` need before they can run, installed when missing:
+// npm dependencies (npm ci) and, as root on Debian, nats-server and redis-server from apt.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const debianPackageOf = { 'nats-server': 'nats-server', 'redis-server': 'redis-server' };
+
+function onPath(binary) {
+  return spawnSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' }).status === 0;
+}
+
+function run(command, args) {
+  console.log(`> ${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, { cwd: repoRoot, stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`'${command} ${args.join(' ')}' failed (exit ${result.status ?? result.signal})`);
+    process.exit(1);
+  }
+}
+
+function dependenciesMissing() {
+  const marker = path.join(repoRoot, 'node_modules/.package-lock.json');
+  if (!existsSync(marker)) return true;
+  return statSync(path.join(repoRoot, 'package-lock.json')).mtimeMs > statSync(marker).mtimeMs;
+}
+
+function isDebianRoot() {
+  return process.getuid?.() === 0 && existsSync('/etc/debian_version') && onPath('apt-get');
+}
+
+export function ensurePrerequisites({ needs }) {
+  if (dependenciesMissing()) run('npm', ['ci', '--no-audit', '--no-fund']);
+
+  const missing = needs.filter((binary) => !onPath(binary));
+  if (missing.length === 0) return;
+  if (!isDebianRoot()) {
+    console.error(
+      `Missing ${missing.join(' and ')} on PATH. Install ${missing.map((b) => debianPackageOf[b]).join(' ')} ` +
+        '(Debian/Ubuntu: apt-get install; macOS: brew install nats-server redis) and run again.',
+    );
+    process.exit(1);
+  }
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', ...missing.map((b) => debianPackageOf[b])]);
+}
