@@ -1,0 +1,320 @@
+import { Query } from 'mingo';
+import { badValue, MongoCommandError } from './errors';
+import { PathValue, valuesAtPath } from './paths';
+import {
+  Doc,
+  MISSING,
+  Value,
+  bsonTypeName,
+  compareValues,
+  isNumeric,
+  isPlainObject,
+  isRegex,
+  toNumber,
+  toRegExp,
+  typeRank,
+  valuesEqual,
+} from './values';
+
+/** What a successful match learnt: the array position for the positional `$` update operator. */
+export interface MatchDetails {
+  positional?: number;
+}
+
+export type Matcher = (doc: Value, details?: MatchDetails) => boolean;
+
+/** A compiled filter, plus what the query planner can use: equality conditions on top-level paths. */
+export interface CompiledFilter {
+  matches: Matcher;
+  equalities: Map<string, Value[]>;
+}
+
+type ValueTest = (candidate: Value | typeof MISSING) => boolean;
+
+export function compileFilter(filter: Doc | undefined, variables?: Doc): CompiledFilter {
+  const equalities = new Map<string, Value[]>();
+  const matches = compileDocument(filter ?? {}, variables, equalities);
+  return { matches, equalities };
+}
+
+function compileDocument(filter: Doc, variables: Doc | undefined, equalities?: Map<string, Value[]>): Matcher {
+  if (!isPlainObject(filter)) throw badValue('filter must be an object');
+  const clauses: Matcher[] = [];
+  for (const [key, condition] of Object.entries(filter)) {
+    if (key.startsWith('$')) clauses.push(compileLogical(key, condition, variables, equalities));
+    else clauses.push(compileField(key, condition, variables, equalities));
+  }
+  if (clauses.length === 1) return clauses[0];
+  return (doc, details) => clauses.every((clause) => clause(doc, details));
+}
+
+function compileLogical(operator: string, condition: Value, variables: Doc | undefined, equalities?: Map<string, Value[]>): Matcher {
+  switch (operator) {
+    case '$and':
+    case '$or':
+    case '$nor': {
+      if (!Array.isArray(condition) || condition.length === 0) {
+        throw badValue(`${operator} argument must be a non-empty array`);
+      }
+      const parts = condition.map((sub) => compileDocument(sub as Doc, variables, operator === '$and' ? equalities : undefined));
+      if (operator === '$and') return (doc, details) => parts.every((part) => part(doc, details));
+      if (operator === '$or') return (doc, details) => parts.some((part) => part(doc, details));
+      return (doc) => !parts.some((part) => part(doc));
+    }
+    case '$expr': {
+      const query = new Query({ $expr: condition }, variables ? { variables } : {});
+      return (doc) => query.test(doc as Doc);
+    }
+    case '$comment':
+      return () => true;
+    case '$where':
+    case '$text':
+    case '$jsonSchema':
+      throw new MongoCommandError(2, 'BadValue', `${operator} is not supported by the embedded MongoDB engine`);
+    default:
+      throw badValue(`unknown top level operator: ${operator}`);
+  }
+}
+
+function isOperatorObject(condition: Value): condition is Doc {
+  if (!isPlainObject(condition)) return false;
+  const keys = Object.keys(condition);
+  return keys.length > 0 && keys[0].startsWith('$');
+}
+
+function compileField(path: string, condition: Value, variables: Doc | undefined, equalities?: Map<string, Value[]>): Matcher {
+  if (isOperatorObject(condition)) {
+    if (equalities) {
+      if ('$eq' in condition) equalities.set(path, [condition.$eq]);
+      else if (Array.isArray(condition.$in)) equalities.set(path, condition.$in);
+    }
+    const tests = Object.entries(condition)
+      .filter(([operator]) => operator !== '$options')
+      .map(([operator, operand]) => compileOperator(path, operator, operand, condition, variables));
+    return (doc, details) => tests.every((test) => test(valuesAtPath(doc, path), details));
+  }
+  equalities?.set(path, [condition]);
+  const test = equalityTest(condition);
+  return (doc, details) => anyCandidate(valuesAtPath(doc, path), test, details, true);
+}
+
+type PathTest = (candidates: PathValue[], details?: MatchDetails) => boolean;
+
+/**
+ * Applies a value test to each value reached by the path and, for arrays, to each element:
+ * `{ tags: 'a' }` matches `{ tags: ['a', 'b'] }`.
+ */
+function anyCandidate(candidates: PathValue[], test: ValueTest, details: MatchDetails | undefined, intoArrays: boolean): boolean {
+  for (const candidate of candidates) {
+    if (test(candidate.value)) {
+      if (details && candidate.arrayIndex !== undefined) details.positional = candidate.arrayIndex;
+      return true;
+    }
+    if (intoArrays && Array.isArray(candidate.value)) {
+      for (let i = 0; i < candidate.value.length; i++) {
+        if (test(candidate.value[i])) {
+          if (details) details.positional = candidate.arrayIndex ?? i;
+          return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+function equalityTest(expected: Value): ValueTest {
+  if (isRegex(expected)) {
+    const regex = toRegExp(expected);
+    return (value) => (typeof value === 'string' && regex.test(value)) || (isRegex(value) && valuesEqual(value, expected));
+  }
+  if (expected === null) return (value) => value === MISSING || value === null || value === undefined;
+  return (value) => value !== MISSING && valuesEqual(value, expected);
+}
+
+function rangeTest(expected: Value, accept: (comparison: number) => boolean): ValueTest {
+  const rank = typeRank(expected);
+  return (value) => value !== MISSING && typeRank(value) === rank && accept(compareValues(value, expected));
+}
+
+function compileOperator(path: string, operator: string, operand: Value, condition: Doc, variables: Doc | undefined): PathTest {
+  switch (operator) {
+    case '$eq':
+      return (candidates, details) => anyCandidate(candidates, equalityTest(operand), details, true);
+    case '$ne': {
+      const test = equalityTest(operand);
+      return (candidates) => !anyCandidate(candidates, test, undefined, true);
+    }
+    case '$gt':
+      return (candidates, details) => anyCandidate(candidates, rangeTest(operand, (c) => c > 0), details, true);
+    case '$gte':
+      return (candidates, details) => anyCandidate(candidates, rangeTest(operand, (c) => c >= 0), details, true);
+    case '$lt':
+      return (candidates, details) => anyCandidate(candidates, rangeTest(operand, (c) => c < 0), details, true);
+    case '$lte':
+      return (candidates, details) => anyCandidate(candidates, rangeTest(operand, (c) => c <= 0), details, true);
+    case '$in':
+    case '$nin': {
+      if (!Array.isArray(operand)) throw badValue(`${operator} needs an array`);
+      const tests = operand.map(equalityTest);
+      const inTest: ValueTest = (value) => tests.some((test) => test(value));
+      if (operator === '$in') return (candidates, details) => anyCandidate(candidates, inTest, details, true);
+      return (candidates) => !anyCandidate(candidates, inTest, undefined, true);
+    }
+    case '$exists': {
+      const wanted = Boolean(operand);
+      return (candidates) => candidates.some((c) => c.value !== MISSING) === wanted;
+    }
+    case '$type': {
+      const wanted = (Array.isArray(operand) ? operand : [operand]).map(typeAlias);
+      const test: ValueTest = (value) => value !== MISSING && wanted.some((alias) => matchesType(value, alias));
+      return (candidates, details) =>
+        candidates.some((c) => Array.isArray(c.value) && wanted.includes('array')) || anyCandidate(candidates, test, details, true);
+    }
+    case '$regex': {
+      const regex = toRegExp(
+        isRegex(operand)
+          ? operand
+          : { pattern: String(operand), options: typeof condition.$options === 'string' ? condition.$options : '' },
+      );
+      const test: ValueTest = (value) => typeof value === 'string' && regex.test(value);
+      return (candidates, details) => anyCandidate(candidates, test, details, true);
+    }
+    case '$size': {
+      if (!isNumeric(operand)) throw badValue('$size needs a number');
+      const size = toNumber(operand);
+      return (candidates) => candidates.some((c) => Array.isArray(c.value) && c.value.length === size);
+    }
+    case '$all': {
+      if (!Array.isArray(operand)) throw badValue('$all needs an array');
+      if (operand.length === 0) return () => false;
+      const tests = operand.map((expected) =>
+        isPlainObject(expected) && '$elemMatch' in expected
+          ? elemMatchTest(expected.$elemMatch as Doc, variables)
+          : (candidates: PathValue[]) => anyCandidate(candidates, equalityTest(expected), undefined, true),
+      );
+      return (candidates) => tests.every((test) => test(candidates));
+    }
+    case '$elemMatch':
+      return elemMatchTest(operand as Doc, variables);
+    case '$not': {
+      if (isRegex(operand)) {
+        const regex = toRegExp(operand);
+        return (candidates) => !anyCandidate(candidates, (v) => typeof v === 'string' && regex.test(v), undefined, true);
+      }
+      if (!isOperatorObject(operand)) throw badValue('$not needs a regex or a document');
+      const inner = compileField(path, operand, variables);
+      return (candidates) => !inner(reassemble(path, candidates));
+    }
+    case '$mod': {
+      if (!Array.isArray(operand) || operand.length !== 2) throw badValue('malformed mod, needs to be an array of 2 numbers');
+      const [divisor, remainder] = operand.map(toNumber);
+      const test: ValueTest = (value) => isNumeric(value) && Math.trunc(toNumber(value)) % divisor === remainder;
+      return (candidates, details) => anyCandidate(candidates, test, details, true);
+    }
+    default:
+      throw badValue(`unknown operator: ${operator}`);
+  }
+}
+
+/** `$not` evaluates its inner expression on the same path of the same document. */
+function reassemble(path: string, candidates: PathValue[]): Doc {
+  const values = candidates.filter((c) => c.value !== MISSING).map((c) => c.value);
+  const root: Doc = {};
+  const parts = path.split('.');
+  let node = root;
+  parts.slice(0, -1).forEach((part) => {
+    node[part] = {};
+    node = node[part] as Doc;
+  });
+  if (values.length === 1) node[parts[parts.length - 1]] = values[0];
+  else if (values.length > 1) node[parts[parts.length - 1]] = values;
+  return root;
+}
+
+function elemMatchTest(filter: Doc, variables: Doc | undefined): PathTest {
+  if (!isPlainObject(filter)) throw badValue('$elemMatch needs an Object');
+  const onValues = isOperatorObject(filter) && !['$and', '$or', '$nor', '$expr'].includes(Object.keys(filter)[0]);
+  const matchElement: (element: Value) => boolean = onValues
+    ? (() => {
+        const matcher = compileField('v', filter, variables);
+        return (element: Value) => matcher({ v: element });
+      })()
+    : (() => {
+        const matcher = compileDocument(filter, variables);
+        return (element: Value) => isPlainObject(element) && matcher(element);
+      })();
+  return (candidates, details) => {
+    for (const candidate of candidates) {
+      if (!Array.isArray(candidate.value)) continue;
+      const index = candidate.value.findIndex(matchElement);
+      if (index >= 0) {
+        if (details) details.positional = candidate.arrayIndex ?? index;
+        return true;
+      }
+    }
+    return false;
+  };
+}
+
+const typeNumbers: Record<number, string> = {
+  1: 'double',
+  2: 'string',
+  3: 'object',
+  4: 'array',
+  5: 'binData',
+  7: 'objectId',
+  8: 'bool',
+  9: 'date',
+  10: 'null',
+  11: 'regex',
+  16: 'int',
+  17: 'timestamp',
+  18: 'long',
+  19: 'decimal',
+  [-1]: 'minKey',
+  127: 'maxKey',
+};
+
+function typeAlias(operand: Value): string {
+  if (typeof operand === 'string') return operand;
+  const alias = typeNumbers[toNumber(operand)];
+  if (!alias) throw badValue(`Invalid numerical type code: ${String(operand)}`);
+  return alias;
+}
+
+function matchesType(value: Value, alias: string): boolean {
+  if (alias === 'number') return isNumeric(value);
+  const name = bsonTypeName(value);
+  if (alias === 'double' && typeof value === 'number') return true;
+  return name === alias;
+}
+
+/** Sort comparator from a sort spec; arrays sort by their smallest (ascending) or largest element. */
+export function compileSort(spec: Doc | undefined): ((a: Doc, b: Doc) => number) | undefined {
+  if (!spec || Object.keys(spec).length === 0) return undefined;
+  const keys = Object.entries(spec).map(([path, direction]) => {
+    if (isPlainObject(direction)) throw badValue(`sort by ${JSON.stringify(direction)} is not supported by the embedded MongoDB engine`);
+    const dir = toNumber(direction);
+    if (dir !== 1 && dir !== -1) throw badValue(`$sort key ordering must be 1 (for ascending) or -1 (for descending)`);
+    return { path, dir };
+  });
+  if (keys.length === 1 && keys[0].path === '$natural') return undefined;
+  return (a, b) => {
+    for (const { path, dir } of keys) {
+      const c = compareValues(sortKey(a, path, dir), sortKey(b, path, dir));
+      if (c !== 0) return c * dir;
+    }
+    return 0;
+  };
+}
+
+function sortKey(doc: Doc, path: string, dir: number): Value {
+  const values: Value[] = [];
+  for (const { value } of valuesAtPath(doc, path)) {
+    if (value === MISSING) continue;
+    if (Array.isArray(value)) values.push(...value);
+    else values.push(value);
+  }
+  if (values.length === 0) return null;
+  return values.reduce((best, v) => (compareValues(v, best) * dir < 0 ? v : best));
+}
