@@ -1,8 +1,17 @@
-import { Aggregator } from 'mingo';
+import { Context } from 'mingo';
+import { Aggregator } from 'mingo/aggregator';
+import { evalExpr } from 'mingo/core';
+import * as accumulatorOperators from 'mingo/operators/accumulator';
+import * as expressionOperators from 'mingo/operators/expression';
+import * as pipelineOperators from 'mingo/operators/pipeline';
+import * as projectionOperators from 'mingo/operators/projection';
+import * as queryOperators from 'mingo/operators/query';
+import * as windowOperators from 'mingo/operators/window';
+import type { Options } from 'mingo/types';
 import { MongoCommandError, badValue } from './errors';
 import { compileFilter, compileSort } from './matcher';
 import { valuesAtPath } from './paths';
-import { Doc, MISSING, Value, cloneValue, isPlainObject, toNumber, valueKey } from './values';
+import { Doc, MISSING, Value, bsonTypeOf, cloneValue, isPlainObject, toNumber, valueKey, withPlainNumbers } from './values';
 
 export interface PipelineContext {
   /** The documents of another collection of the same database, as the caller may see them. */
@@ -16,14 +25,39 @@ const mingoStages = new Set([
   '$sortByCount', '$bucket', '$bucketAuto', '$facet', '$sample', '$redact', '$densify', '$fill', '$setWindowFields',
 ]);
 
+/**
+ * mingo's operators, except $toString: mingo's knows only JS values, MongoDB's also converts
+ * ObjectId, Long and Decimal128. (mingo's default context would take precedence over an override.)
+ */
+const bsonAwareOperators = Context.init({
+  accumulator: accumulatorOperators,
+  pipeline: pipelineOperators,
+  projection: projectionOperators,
+  query: queryOperators,
+  window: windowOperators,
+  expression: {
+    ...expressionOperators,
+    $toString: (obj: unknown, expr: unknown, options: Options) => {
+      const value = evalExpr(obj, expr, options);
+      if (value === null || value === undefined) return null;
+      if (value instanceof Date) return value.toISOString();
+      if (bsonTypeOf(value) === 'ObjectId') return (value as { toHexString(): string }).toHexString();
+      return String(value);
+    },
+  },
+});
+
+function mingoOptions(variables: Doc | undefined): Partial<Options> {
+  return variables ? { context: bsonAwareOperators, variables } : { context: bsonAwareOperators };
+}
+
 export function runPipeline(input: Doc[], pipeline: Value, context: PipelineContext): Doc[] {
   if (!Array.isArray(pipeline)) throw new MongoCommandError(14, 'TypeMismatch', "'pipeline' option must be specified as an array");
   let docs = input;
   let pending: Doc[] = [];
   const flushMingo = () => {
     if (pending.length === 0) return;
-    const options = context.variables ? { variables: context.variables } : {};
-    docs = new Aggregator(pending, options).run(docs.map(cloneValue)) as Doc[];
+    docs = new Aggregator(pending, mingoOptions(context.variables)).run(docs.map(withPlainNumbers)) as Doc[];
     pending = [];
   };
   for (const stage of pipeline as Doc[]) {
@@ -125,6 +159,6 @@ function lookup(docs: Doc[], spec: Doc, context: PipelineContext): Doc[] {
 
 function letVariables(doc: Doc, spec: Doc | undefined): Doc {
   if (!spec || Object.keys(spec).length === 0) return {};
-  const [evaluated] = new Aggregator([{ $addFields: spec }]).run([cloneValue(doc)]) as Doc[];
+  const [evaluated] = new Aggregator([{ $addFields: spec }], mingoOptions(undefined)).run([withPlainNumbers(doc)]) as Doc[];
   return Object.fromEntries(Object.keys(spec).map((name) => [name, evaluated[name]]));
 }

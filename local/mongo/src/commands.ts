@@ -5,7 +5,7 @@ import { compileFilter, compileSort } from './matcher';
 import { valuesAtPath } from './paths';
 import { compileProjection } from './projection';
 import { Collection, IndexSpec, JournalOp, Storage, Transaction } from './storage';
-import { applyUpdate, isOperatorUpdate, validateUpdate } from './update';
+import { Update, applyUpdate, isReplacement, validateUpdate } from './update';
 import { Doc, MISSING, Value, isNumeric, isPlainObject, toNumber, valueKey, valuesEqual } from './values';
 
 export const SERVER_VERSION = '7.0.0';
@@ -461,9 +461,9 @@ export class CommandExecutor {
   }
 
   private updateDocuments(context: Context, name: string, spec: Doc): { matched: number; modified: number; upsertedId?: Value } {
-    const update = spec.u as Doc;
+    const update = spec.u;
     validateUpdate(update);
-    if (spec.multi === true && !isOperatorUpdate(update)) {
+    if (spec.multi === true && isReplacement(update)) {
       throw failedToParse('multi update is not supported for replacement-style update');
     }
     const filter = compileFilter(spec.q as Doc);
@@ -526,7 +526,7 @@ export class CommandExecutor {
     const name = collectionName(command, Object.keys(command)[0]);
     rejectCollation(command);
     const remove = command.remove === true;
-    const update = command.update as Doc | undefined;
+    const update = command.update;
     if (remove === (update !== undefined)) throw failedToParse('Either an update or remove=true must be specified');
     if (update !== undefined) validateUpdate(update);
     const filter = compileFilter(command.query as Doc | undefined);
@@ -613,8 +613,8 @@ function withId(doc: Doc): Doc {
 }
 
 /** The document an upsert inserts: the query's equality fields, then the update applied to them. */
-function upsertDocument(query: Doc, update: Doc, arrayFilters: Doc[] | undefined): Doc {
-  if (!isOperatorUpdate(update)) {
+function upsertDocument(query: Doc, update: Update, arrayFilters: Doc[] | undefined): Doc {
+  if (isReplacement(update)) {
     const id = equalityFields(query)._id;
     return withId(applyUpdate(id === undefined ? {} : { _id: id }, update, { inserting: true }));
   }

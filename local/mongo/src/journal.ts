@@ -1,8 +1,9 @@
-import { deserialize, serialize } from 'bson';
+import { serialize } from 'bson';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { JournalOp, Storage } from './storage';
+import { decodeDocument } from './values';
 
 const FILE = 'journal.bson';
 const HEADER = 8;
@@ -97,7 +98,7 @@ function replayFile(file: string, storage: Storage, log: (message: string) => vo
   while (offset < data.length) {
     const body = readRecord(data, offset);
     if (!body) break;
-    const { ops } = deserialize(body, { promoteLongs: false, bsonRegExp: true }) as { ops: JournalOp[] };
+    const { ops } = decodeDocument(body) as unknown as { ops: JournalOp[] };
     for (const op of ops) storage.replay(op);
     offset += HEADER + body.length;
     records++;

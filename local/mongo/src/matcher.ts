@@ -14,6 +14,7 @@ import {
   toRegExp,
   typeRank,
   valuesEqual,
+  withPlainNumbers,
 } from './values';
 
 /** What a successful match learnt: the array position for the positional `$` update operator. */
@@ -63,7 +64,7 @@ function compileLogical(operator: string, condition: Value, variables: Doc | und
     }
     case '$expr': {
       const query = new Query({ $expr: condition }, variables ? { variables } : {});
-      return (doc) => query.test(doc as Doc);
+      return (doc) => query.test(withPlainNumbers(doc as Doc));
     }
     case '$comment':
       return () => true;
@@ -284,9 +285,7 @@ function typeAlias(operand: Value): string {
 
 function matchesType(value: Value, alias: string): boolean {
   if (alias === 'number') return isNumeric(value);
-  const name = bsonTypeName(value);
-  if (alias === 'double' && typeof value === 'number') return true;
-  return name === alias;
+  return bsonTypeName(value) === alias;
 }
 
 /** Sort comparator from a sort spec; arrays sort by their smallest (ascending) or largest element. */
@@ -301,20 +300,36 @@ export function compileSort(spec: Doc | undefined): ((a: Doc, b: Doc) => number)
   if (keys.length === 1 && keys[0].path === '$natural') return undefined;
   return (a, b) => {
     for (const { path, dir } of keys) {
-      const c = compareValues(sortKey(a, path, dir), sortKey(b, path, dir));
+      const c = compareSortKeys(sortKey(a, path, dir), sortKey(b, path, dir));
       if (c !== 0) return c * dir;
     }
     return 0;
   };
 }
 
+/** An empty array sorts after MinKey and before null/missing. */
+const EMPTY_ARRAY: unique symbol = Symbol('empty array');
+
+function compareSortKeys(a: Value, b: Value): number {
+  if (a === EMPTY_ARRAY || b === EMPTY_ARRAY) {
+    if (a === b) return 0;
+    const other = a === EMPTY_ARRAY ? b : a;
+    const emptyFirst = typeRank(other) > 1 ? -1 : 1;
+    return a === EMPTY_ARRAY ? emptyFirst : -emptyFirst;
+  }
+  return compareValues(a, b);
+}
+
 function sortKey(doc: Doc, path: string, dir: number): Value {
   const values: Value[] = [];
+  let sawEmptyArray = false;
   for (const { value } of valuesAtPath(doc, path)) {
     if (value === MISSING) continue;
-    if (Array.isArray(value)) values.push(...value);
-    else values.push(value);
+    if (Array.isArray(value)) {
+      values.push(...value);
+      sawEmptyArray ||= value.length === 0;
+    } else values.push(value);
   }
-  if (values.length === 0) return null;
+  if (values.length === 0) return sawEmptyArray ? EMPTY_ARRAY : null;
   return values.reduce((best, v) => (compareValues(v, best) * dir < 0 ? v : best));
 }

@@ -17,12 +17,13 @@ export function compileProjection(projection: Doc | undefined): Projector | unde
   let inclusion: boolean | undefined;
   let includeId = true;
   const root: ProjectionNode = { children: new Map() };
+  let onlyId = true;
   for (const [path, spec] of Object.entries(projection)) {
     if (path === '_id' && !isPlainObject(spec)) {
       includeId = isTruthy(spec);
-      if (includeId) addPath(root, path);
       continue;
     }
+    onlyId = false;
     let included: boolean;
     if (isPlainObject(spec)) {
       if (!('$slice' in spec)) {
@@ -47,13 +48,13 @@ export function compileProjection(projection: Doc | undefined): Projector | unde
     }
     addPath(root, path);
   }
-  if (inclusion === undefined) inclusion = false;
+  // `{ _id: 1 }` alone is an inclusion projection; `{ _id: 0 }` alone an exclusion one.
+  inclusion ??= onlyId && includeId;
   if (inclusion) {
-    if (!includeId) root.children.delete('_id');
+    if (includeId) addPath(root, '_id');
     return (doc) => include(doc, root) as Doc;
   }
   if (!includeId) addPath(root, '_id');
-  else root.children.delete('_id');
   return (doc) => exclude(doc, root) as Doc;
 }
 

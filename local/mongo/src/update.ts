@@ -1,5 +1,6 @@
-import { Long, Timestamp } from 'bson';
+import { Decimal128, Double, Long, Timestamp } from 'bson';
 import { MongoCommandError, badValue, failedToParse, typeMismatch } from './errors';
+import { runPipeline } from './aggregate';
 import { compileFilter } from './matcher';
 import { getPath, PathNotViableError, setPath, unsetPath } from './paths';
 import {
@@ -30,17 +31,30 @@ const operators = new Set([
   '$rename', '$setOnInsert', '$currentDate',
 ]);
 
-export function isOperatorUpdate(update: Doc): boolean {
+export type Update = Doc | Doc[];
+
+/** Pipeline stages an update may use; they only reshape the document. */
+const updateStages = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith']);
+
+/** A replacement document (no operators, not a pipeline). */
+export function isReplacement(update: Update): update is Doc {
+  if (Array.isArray(update)) return false;
   const keys = Object.keys(update);
-  return keys.length > 0 && keys[0].startsWith('$');
+  return keys.length === 0 || !keys[0].startsWith('$');
 }
 
-export function validateUpdate(update: Value): void {
+export function validateUpdate(update: Value): asserts update is Update {
   if (Array.isArray(update)) {
-    throw new MongoCommandError(2, 'BadValue', 'pipeline-style updates are not supported by the embedded MongoDB engine');
+    for (const stage of update) {
+      const name = isPlainObject(stage) ? Object.keys(stage)[0] : undefined;
+      if (!name || !updateStages.has(name)) {
+        throw failedToParse(`${name ?? 'this stage'} is not allowed to be used within an update`);
+      }
+    }
+    return;
   }
   if (!isPlainObject(update)) throw failedToParse('Update argument must be either an object or an array');
-  if (!isOperatorUpdate(update)) {
+  if (isReplacement(update)) {
     for (const key of Object.keys(update)) {
       if (key.startsWith('$')) throw badValue(`The dollar ($) prefixed field '${key}' in '${key}' is not allowed in the context of an update's replacement document.`);
     }
@@ -75,8 +89,13 @@ function checkConflicts(update: Doc): void {
 }
 
 /** Builds the updated copy of `doc`; the stored original is never touched. */
-export function applyUpdate(doc: Doc, update: Doc, context: UpdateContext): Doc {
-  if (!isOperatorUpdate(update)) {
+export function applyUpdate(doc: Doc, update: Update, context: UpdateContext): Doc {
+  if (Array.isArray(update)) {
+    const [updated] = runPipeline([doc], update, { collectionDocuments: () => [] });
+    if (doc._id !== undefined && updated._id !== undefined && !valuesEqual(updated._id, doc._id)) throw immutableId();
+    return doc._id === undefined ? updated : { _id: doc._id, ...updated };
+  }
+  if (isReplacement(update)) {
     const replacement: Doc = { _id: doc._id };
     for (const [key, value] of Object.entries(update)) if (key !== '_id') replacement[key] = cloneValue(value);
     if ('_id' in update && doc._id !== undefined && !valuesEqual(update._id, doc._id)) throw immutableId();
@@ -258,17 +277,41 @@ function sortArray(array: Value[], spec: Value): void {
   }
 }
 
-/** Adds or multiplies keeping MongoDB's result types: long stays long; $mul on a missing field gives 0. */
+type NumericKind = 0 | 1 | 2 | 3;
+const INT = 0;
+const LONG = 1;
+const DOUBLE = 2;
+const DECIMAL = 3;
+
+function numericKind(value: Value): NumericKind {
+  switch (bsonTypeOf(value)) {
+    case 'Decimal128':
+      return DECIMAL;
+    case 'Double':
+      return DOUBLE;
+    case 'Long':
+      return LONG;
+    default:
+      return Number.isInteger(value) && Math.abs(value as number) < 2 ** 31 ? INT : DOUBLE;
+  }
+}
+
+/**
+ * Adds or multiplies with MongoDB's result types: the wider of the two operand types
+ * (int < long < double < decimal), and an int result that overflows 32 bits becomes a long.
+ */
 function arithmetic(base: Value, operand: Value, operator: '$inc' | '$mul', baseMissing: boolean): Value {
-  const isLong = (v: Value) => bsonTypeOf(v) === 'Long';
-  if (operator === '$mul' && baseMissing) return isLong(operand) ? Long.ZERO : 0;
-  const integral = (v: Value) => isLong(v) || (typeof v === 'number' && Number.isInteger(v));
-  if ((isLong(base) || isLong(operand)) && integral(base) && integral(operand)) {
-    const a = Long.fromValue(base as number | Long);
-    const b = Long.fromValue(operand as number | Long);
+  const kind = Math.max(numericKind(operand), baseMissing ? INT : numericKind(base));
+  const result = baseMissing && operator === '$mul' ? 0 : undefined;
+  if (kind === LONG) {
+    if (result !== undefined) return Long.ZERO;
+    const asLong = (v: Value) => (bsonTypeOf(v) === 'Long' ? (v as Long) : Long.fromNumber(toNumber(v)));
+    const a = asLong(base);
+    const b = asLong(operand);
     return operator === '$inc' ? a.add(b) : a.multiply(b);
   }
-  const a = toNumber(base);
-  const b = toNumber(operand);
-  return operator === '$inc' ? a + b : a * b;
+  const n = result ?? (operator === '$inc' ? toNumber(base) + toNumber(operand) : toNumber(base) * toNumber(operand));
+  if (kind === DECIMAL) return Decimal128.fromString(String(n));
+  if (kind === DOUBLE) return Number.isInteger(n) ? new Double(n) : n;
+  return Math.abs(n) < 2 ** 31 ? n : Long.fromNumber(n);
 }

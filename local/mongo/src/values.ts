@@ -1,4 +1,4 @@
-import { Binary, Decimal128, Long, ObjectId, Timestamp } from 'bson';
+import { Binary, Decimal128, deserialize, Double, Long, ObjectId, Timestamp } from 'bson';
 
 /** A stored document. Stored documents are immutable: writes always build a new one. */
 export type Doc = Record<string, unknown>;
@@ -88,8 +88,19 @@ export function typeRank(value: Value | typeof MISSING): number {
   }
 }
 
+/** An integral number as a BigInt, so that longs beyond 2^53 compare exactly. */
+function exactInteger(value: Value): bigint | undefined {
+  if (bsonTypeOf(value) === 'Long') return BigInt((value as Long).toString());
+  const n = toNumber(value);
+  return bsonTypeOf(value) !== 'Decimal128' && Number.isInteger(n) ? BigInt(n) : undefined;
+}
+
 function compareNumbers(a: Value, b: Value): number {
-  if (bsonTypeOf(a) === 'Long' && bsonTypeOf(b) === 'Long') return (a as Long).compare(b as Long);
+  if (bsonTypeOf(a) === 'Long' || bsonTypeOf(b) === 'Long') {
+    const x = exactInteger(a);
+    const y = exactInteger(b);
+    if (x !== undefined && y !== undefined) return x < y ? -1 : x > y ? 1 : 0;
+  }
   const x = toNumber(a);
   const y = toNumber(b);
   if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : -1;
@@ -306,4 +317,43 @@ export function formatValue(value: Value): string {
   return String(value);
 }
 
-export { Decimal128, Long, ObjectId };
+/**
+ * Decodes a BSON document keeping each number's BSON type: int32 becomes a JS number, a double
+ * stays a JS number unless integral (then a `Double`, so that 3.0 is stored and returned as a double).
+ */
+export function decodeDocument(bytes: Uint8Array): Doc {
+  const doc = deserialize(bytes, { promoteValues: false, promoteLongs: false, promoteBuffers: false, bsonRegExp: true });
+  return normalizeNumbers(doc) as Doc;
+}
+
+function normalizeNumbers(value: Value): Value {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = normalizeNumbers(value[i]);
+    return value;
+  }
+  const type = bsonTypeOf(value);
+  if (type === 'Int32') return (value as { value: number }).value;
+  if (type === 'Double') {
+    const n = (value as Double).value;
+    return Number.isInteger(n) ? value : n;
+  }
+  if (type !== undefined || value instanceof Date) return value;
+  const doc = value as Doc;
+  for (const key of Object.keys(doc)) doc[key] = normalizeNumbers(doc[key]);
+  return doc;
+}
+
+/** A deep copy with `Double` wrappers turned into JS numbers, for evaluation by mingo. */
+export function withPlainNumbers<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(withPlainNumbers) as T;
+  const type = bsonTypeOf(value);
+  if (type === 'Double') return (value as unknown as Double).value as T;
+  if (type !== undefined || value instanceof Date || value instanceof RegExp) return cloneValue(value);
+  const copy: Doc = {};
+  for (const [key, field] of Object.entries(value as Doc)) copy[key] = withPlainNumbers(field);
+  return copy as T;
+}
+
+export { Decimal128, Double, Long, ObjectId };

@@ -1,5 +1,5 @@
-import { deserialize, serialize } from 'bson';
-import { Doc } from './values';
+import { serialize } from 'bson';
+import { Doc, decodeDocument } from './values';
 
 export const OP_REPLY = 1;
 export const OP_QUERY = 2004;
@@ -8,9 +8,6 @@ export const OP_MSG = 2013;
 
 const CHECKSUM_PRESENT = 1 << 0;
 export const MORE_TO_COME = 1 << 1;
-
-/** How request documents are decoded: int64 stays Long and regexes keep their flags. */
-const decodeOptions = { promoteLongs: false, bsonRegExp: true } as const;
 
 export interface Message {
   requestId: number;
@@ -60,7 +57,7 @@ function parseOpMsg(message: Buffer): { command: Doc; flags: number } {
     offset += 1;
     if (kind === 0) {
       const size = message.readInt32LE(offset);
-      command = deserialize(message.subarray(offset, offset + size), decodeOptions);
+      command = decodeDocument(message.subarray(offset, offset + size));
       offset += size;
     } else if (kind === 1) {
       const size = message.readInt32LE(offset);
@@ -71,7 +68,7 @@ function parseOpMsg(message: Buffer): { command: Doc; flags: number } {
       const documents: Doc[] = [];
       while (cursor < sectionEnd) {
         const docSize = message.readInt32LE(cursor);
-        documents.push(deserialize(message.subarray(cursor, cursor + docSize), decodeOptions));
+        documents.push(decodeDocument(message.subarray(cursor, cursor + docSize)));
         cursor += docSize;
       }
       sequences.push([identifier, documents]);
@@ -89,7 +86,7 @@ function parseOpQuery(message: Buffer): Doc {
   const nameEnd = message.indexOf(0, 20);
   const queryStart = nameEnd + 1 + 8;
   const size = message.readInt32LE(queryStart);
-  const query = deserialize(message.subarray(queryStart, queryStart + size), decodeOptions);
+  const query = decodeDocument(message.subarray(queryStart, queryStart + size));
   // Legacy handshakes may wrap the command as { $query: {...} }.
   return (query.$query as Doc | undefined) ?? query;
 }
