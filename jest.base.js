@@ -20,6 +20,5 @@ module.exports = (packageDir, overrides = {}) => ({
     '^@ticketing/common/testing$': path.join(root, 'common/src/testing'),
     '^@ticketing/embedded-mongo$': path.join(root, 'local/mongo/src'),
   },
-  testTimeout: 30000,
   ...overrides,
 });

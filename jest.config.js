@@ -7,4 +7,6 @@ module.exports = {
   projects: workspaces
     .map((workspace) => path.join(__dirname, workspace))
     .filter((dir) => fs.existsSync(path.join(dir, 'jest.config.js'))),
+  // Global options: jest ignores these inside projects.
+  testTimeout: 30000,
 };

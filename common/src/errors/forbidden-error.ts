@@ -1,0 +1,14 @@
+import { CustomError, SerializedError } from './custom-error';
+
+/** 403: signed in, but not allowed to touch this resource (e.g. not its owner). */
+export class ForbiddenError extends CustomError {
+  readonly statusCode = 403;
+
+  constructor(message = 'Forbidden') {
+    super(message);
+  }
+
+  serializeErrors(): SerializedError[] {
+    return [{ message: this.message }];
+  }
+}

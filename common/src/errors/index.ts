@@ -1,0 +1,11 @@
+export { CustomError } from './custom-error';
+export type { SerializedError } from './custom-error';
+export { BadRequestError } from './bad-request-error';
+export { ConflictError } from './conflict-error';
+export { ForbiddenError } from './forbidden-error';
+export { NotAuthorizedError } from './not-authorized-error';
+export { NotFoundError } from './not-found-error';
+export { PayloadTooLargeError } from './payload-too-large-error';
+export { RequestValidationError } from './request-validation-error';
+export { TooManyRequestsError } from './too-many-requests-error';
+export { errorHandler } from './error-handler';

@@ -1,0 +1,299 @@
+import { randomBytes } from 'node:crypto';
+import type { JsMsg } from '@nats-io/jetstream';
+import { createMemoryLogger } from '../testing/memory-logger';
+import { startNatsServer, type TestNatsServer } from '../testing/nats-server';
+import { waitFor, waitForEvent } from '../testing/wait';
+import { connectBus, DEAD_LETTER_STREAM, EVENT_STREAM, type Bus } from './bus';
+import { EventTooEarlyError, InvalidEventError } from './errors';
+import { Listener, type DeadLetterRecord, type ListenerOptions } from './listener';
+import { Publisher } from './publisher';
+import type { TicketCreatedEvent } from './schemas';
+import { Subjects } from './subjects';
+
+type TicketData = TicketCreatedEvent['data'];
+type Handler = (data: TicketData, msg: JsMsg) => Promise<void>;
+
+class TicketCreatedPublisher extends Publisher<TicketCreatedEvent> {
+  readonly subject = Subjects.TicketCreated;
+}
+
+class TicketCreatedTestListener extends Listener<TicketCreatedEvent> {
+  readonly subject = Subjects.TicketCreated;
+
+  constructor(
+    bus: Bus,
+    options: ListenerOptions,
+    private readonly handler: Handler,
+  ) {
+    super(bus, options);
+  }
+
+  onMessage(data: TicketData, msg: JsMsg): Promise<void> {
+    return this.handler(data, msg);
+  }
+}
+
+const objectId = () => randomBytes(12).toString('hex');
+const ticket = (title = 'concert'): TicketData => ({
+  id: objectId(),
+  version: 0,
+  title,
+  price: 10,
+  userId: objectId(),
+});
+
+// Short timings so redeliveries happen within the test's patience.
+const fast = { ackWaitMs: 2_000, retryDelayMs: 50, maxRetryDelayMs: 200 };
+
+let nats: TestNatsServer;
+let bus: Bus;
+let logger: ReturnType<typeof createMemoryLogger>;
+let publisher: TicketCreatedPublisher;
+const listeners: Listener<TicketCreatedEvent>[] = [];
+
+function listener(serviceName: string, handler: Handler, options: Partial<ListenerOptions> = {}) {
+  const created = new TicketCreatedTestListener(bus, { serviceName, ...fast, ...options }, handler);
+  listeners.push(created);
+  return created;
+}
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  logger = createMemoryLogger();
+  bus = await connectBus({ servers: nats.url, name: 'listener-test', logger, reconnectTimeWaitMs: 100 });
+  await bus.ensureStream();
+  publisher = new TicketCreatedPublisher(bus);
+});
+
+afterEach(async () => {
+  await Promise.all(listeners.splice(0).map((l) => l.stop()));
+  const jsm = await bus.jetstreamManager();
+  await jsm.streams.purge(EVENT_STREAM);
+  await jsm.streams.purge(DEAD_LETTER_STREAM);
+  logger.entries.length = 0;
+});
+
+afterAll(async () => {
+  await bus?.close();
+  await nats?.stop();
+});
+
+describe('publisher', () => {
+  it('rejects a malformed event before sending it', async () => {
+    await expect(publisher.publish({ ...ticket(), price: -1 })).rejects.toThrow(InvalidEventError);
+    const jsm = await bus.jetstreamManager();
+    expect((await jsm.streams.info(EVENT_STREAM)).state.messages).toBe(0);
+  });
+
+  it('stores an event id only once within the duplicate window', async () => {
+    const data = ticket();
+    const first = await publisher.publish(data, { eventId: 'evt-1' });
+    const second = await publisher.publish(data, { eventId: 'evt-1' });
+    expect(first.duplicate).toBe(false);
+    expect(second).toEqual({ eventId: 'evt-1', seq: first.seq, duplicate: true });
+
+    const handled: string[] = [];
+    await listener('dedup', async (d) => {
+      handled.push(d.title);
+    }).listen();
+    await publisher.publish(ticket('marker'));
+    await waitFor(() => handled.includes('marker'));
+    expect(handled).toEqual(['concert', 'marker']);
+  });
+});
+
+describe('listener', () => {
+  it('receives what a publisher sends, validated, and acks it', async () => {
+    const received: TicketData[] = [];
+    const l = listener('roundtrip', async (data) => {
+      received.push(data);
+    });
+    await l.listen();
+    const data = ticket();
+    await publisher.publish(data);
+    await waitFor(() => received.length === 1);
+    expect(received[0]).toEqual(data);
+
+    const jsm = await bus.jetstreamManager();
+    await waitFor(async () => (await jsm.consumers.info(EVENT_STREAM, l.durableName)).num_ack_pending === 0);
+    expect(l.durableName).toBe('roundtrip-ticket-created');
+  });
+
+  it('shares one durable between replicas: each message is handled once', async () => {
+    const handledBy = new Map<string, string[]>();
+    const record = (replica: string) => async (data: TicketData) => {
+      handledBy.set(data.title, [...(handledBy.get(data.title) ?? []), replica]);
+    };
+    await Promise.all([listener('shared', record('a')).listen(), listener('shared', record('b')).listen()]);
+
+    const titles = Array.from({ length: 30 }, (_, i) => `ticket-${i}`);
+    for (const title of titles) await publisher.publish(ticket(title));
+
+    await waitFor(() => handledBy.size === titles.length);
+    const jsm = await bus.jetstreamManager();
+    await waitFor(async () => (await jsm.consumers.info(EVENT_STREAM, 'shared-ticket-created')).num_ack_pending === 0);
+    for (const title of titles) expect(handledBy.get(title)).toHaveLength(1);
+    // Both replicas pulled from the shared durable.
+    expect(new Set([...handledBy.values()].flat())).toEqual(new Set(['a', 'b']));
+  });
+
+  it('redelivers a message whose handler failed', async () => {
+    const attempts: number[] = [];
+    await listener('retry', async (_data, msg) => {
+      attempts.push(msg.info.deliveryCount);
+      if (attempts.length === 1) throw new Error('database unavailable');
+    }).listen();
+    await publisher.publish(ticket());
+    await waitFor(() => attempts.length === 2);
+    expect(attempts).toEqual([1, 2]);
+    expect(logger.entries.some((e) => e.level === 'warn' && e.msg === 'event handler failed, redelivering later')).toBe(
+      true,
+    );
+  });
+
+  it('redelivers a too-early event later, without reporting a failure, and then handles it', async () => {
+    const seen: string[] = [];
+    let handled: TicketData | undefined;
+    await listener('early', async (data) => {
+      seen.push(data.title);
+      if (data.title === 'v1' && !seen.includes('v0')) throw new EventTooEarlyError('waiting for v0');
+      if (data.title === 'v1') handled = data;
+    }).listen();
+    await publisher.publish(ticket('v1'));
+    await waitFor(() => seen.filter((t) => t === 'v1').length >= 2);
+    await publisher.publish(ticket('v0'));
+    await waitFor(() => handled);
+    expect(logger.entries.filter((e) => e.level === 'warn' || e.level === 'error')).toEqual([]);
+    expect(logger.entries.some((e) => e.msg === 'event too early, redelivering later')).toBe(true);
+  });
+
+  it('dead-letters a message after bounded deliveries while later messages still flow', async () => {
+    const good: string[] = [];
+    let poisonAttempts = 0;
+    await listener(
+      'poison',
+      async (data) => {
+        if (data.title === 'poison') {
+          poisonAttempts += 1;
+          throw new Error('cannot apply');
+        }
+        good.push(data.title);
+      },
+      { maxDeliveries: 3 },
+    ).listen();
+
+    const poison = await publisher.publish(ticket('poison'));
+    await publisher.publish(ticket('after-1'));
+    await publisher.publish(ticket('after-2'));
+
+    const { data } = await waitForEvent(bus, `deadletter.${Subjects.TicketCreated}`);
+    const record = data as DeadLetterRecord;
+    expect(record).toMatchObject({
+      subject: Subjects.TicketCreated,
+      streamSequence: poison.seq,
+      consumer: 'poison-ticket-created',
+      deliveryCount: 3,
+      eventId: poison.eventId,
+      reason: 'max-deliveries',
+      error: 'cannot apply',
+    });
+    expect(JSON.parse(record.payload).title).toBe('poison');
+    expect(poisonAttempts).toBe(3);
+    await waitFor(() => good.length === 2);
+    expect(good).toEqual(['after-1', 'after-2']);
+    expect(logger.entries.some((e) => e.level === 'error' && e.msg === 'event dead-lettered')).toBe(true);
+
+    // Terminated: never delivered again.
+    const jsm = await bus.jetstreamManager();
+    await waitFor(async () => (await jsm.consumers.info(EVENT_STREAM, 'poison-ticket-created')).num_ack_pending === 0);
+    expect(poisonAttempts).toBe(3);
+  });
+
+  it('dead-letters a malformed message at once, without calling the handler', async () => {
+    const handled: string[] = [];
+    await listener('malformed', async (data) => {
+      handled.push(data.title);
+    }).listen();
+    await bus.js.publish(Subjects.TicketCreated, JSON.stringify({ id: 'not-an-id', price: 'free' }));
+    await bus.js.publish(Subjects.TicketCreated, 'not json');
+    await publisher.publish(ticket('valid'));
+
+    await waitFor(() => handled.includes('valid'));
+    const invalid = await waitForEvent(bus, 'deadletter.ticket.created', {
+      match: (d) => (d as DeadLetterRecord).payload === 'not json',
+    });
+    expect(invalid.data).toMatchObject({ reason: 'invalid-payload', deliveryCount: 1 });
+    await waitForEvent(bus, 'deadletter.ticket.created', {
+      match: (d) => (d as DeadLetterRecord).error.includes('price'),
+    });
+    expect(handled).toEqual(['valid']);
+  });
+
+  it('provisions stream and consumer idempotently, updating changed settings', async () => {
+    await Promise.all([bus.ensureStream(), bus.ensureStream()]);
+    const handled: string[] = [];
+    const handler = async (data: TicketData) => {
+      handled.push(data.title);
+    };
+    await Promise.all([listener('twice', handler).listen(), listener('twice', handler).listen()]);
+    await listener('twice', handler, { ackWaitMs: 3_000 }).listen();
+
+    const jsm = await bus.jetstreamManager();
+    const info = await jsm.consumers.info(EVENT_STREAM, 'twice-ticket-created');
+    expect(info.config.ack_wait).toBe(3_000 * 1_000_000);
+    expect(info.config.filter_subject).toBe(Subjects.TicketCreated);
+    const names = (await jsm.consumers.list(EVENT_STREAM).next()).map((c) => c.name);
+    expect(names.filter((name) => name.startsWith('twice'))).toEqual(['twice-ticket-created']);
+
+    await publisher.publish(ticket('once'));
+    await waitFor(() => handled.length === 1);
+    await waitFor(async () => (await jsm.consumers.info(EVENT_STREAM, 'twice-ticket-created')).num_ack_pending === 0);
+    expect(handled).toEqual(['once']);
+  });
+
+  it('stop() waits for the message being handled, which is then acked', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let started = false;
+    const l = listener('stopping', async () => {
+      started = true;
+      await released;
+    });
+    await l.listen();
+    await publisher.publish(ticket());
+    await waitFor(() => started);
+
+    let stopped = false;
+    const stopping = l.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+
+    const jsm = await bus.jetstreamManager();
+    await waitFor(
+      async () => (await jsm.consumers.info(EVENT_STREAM, 'stopping-ticket-created')).num_ack_pending === 0,
+    );
+    expect((await jsm.consumers.info(EVENT_STREAM, 'stopping-ticket-created')).num_pending).toBe(0);
+  });
+
+  it('keeps consuming after NATS goes down and comes back', async () => {
+    const handled: string[] = [];
+    await listener('outage', async (data) => {
+      handled.push(data.title);
+    }).listen();
+    await publisher.publish(ticket('before'));
+    await waitFor(() => handled.includes('before'));
+
+    await nats.kill();
+    await waitFor(() => !bus.isConnected());
+    await nats.restart();
+    await waitFor(() => bus.isConnected(), { timeoutMs: 10_000 });
+
+    await publisher.publish(ticket('after'));
+    await waitFor(() => handled.includes('after'), { timeoutMs: 20_000 });
+    expect(handled).toEqual(['before', 'after']);
+    expect(logger.entries.some((e) => e.msg === 'disconnected from NATS, reconnecting')).toBe(true);
+    expect(logger.entries.some((e) => e.msg === 'reconnected to NATS')).toBe(true);
+  }, 30_000);
+});

@@ -1,0 +1,228 @@
+import mongoose, { Schema, type ClientSession, type Connection, type Model } from 'mongoose';
+import type { Bus, BusLogger } from './bus';
+import { publishEventPayload } from './publisher';
+import { parseEventData, type EventData } from './schemas';
+import type { Subjects } from './subjects';
+
+/** An event committed together with the state change it describes; its id is the event id. */
+export interface OutboxRecord {
+  _id: mongoose.Types.ObjectId;
+  subject: string;
+  data: unknown;
+  createdAt: Date;
+  /** Null until the stream has acknowledged the event. */
+  publishedAt: Date | null;
+}
+
+const OUTBOX_MODEL = 'OutboxRecord';
+
+const outboxSchema = new Schema<OutboxRecord>(
+  {
+    subject: { type: String, required: true },
+    data: { type: Schema.Types.Mixed, required: true },
+    createdAt: { type: Date, required: true },
+    publishedAt: { type: Date, default: null },
+  },
+  { collection: 'outbox', versionKey: false, minimize: false },
+);
+// Pending records in creation order (ObjectIds grow with time), and pruning by age.
+outboxSchema.index({ publishedAt: 1, _id: 1 });
+
+/** The `outbox` collection's model on `connection`. */
+export function outboxModel(connection: Connection): Model<OutboxRecord> {
+  return (
+    (connection.models[OUTBOX_MODEL] as Model<OutboxRecord> | undefined) ??
+    connection.model<OutboxRecord>(OUTBOX_MODEL, outboxSchema)
+  );
+}
+
+/** Adds an event to the transaction's outbox; validates it now, returns its event id. */
+export type RecordEvent = <S extends Subjects>(subject: S, data: EventData<S>) => string;
+
+export interface OutboxOptions {
+  connection: Connection;
+  logger: BusLogger;
+  /** Without a bus, events are left to the `OutboxRelay`. */
+  bus?: Bus;
+}
+
+/**
+ * The transactional outbox: a service's state changes and the events describing
+ * them commit in one MongoDB transaction, so a crash can delay an event but never
+ * lose it. Events are published right after the commit when NATS is up; whatever
+ * is left is published by the `OutboxRelay`.
+ */
+export class Outbox {
+  readonly model: Model<OutboxRecord>;
+  private readonly logger: BusLogger;
+  private readonly bus: Bus | undefined;
+
+  constructor(options: OutboxOptions) {
+    this.model = outboxModel(options.connection);
+    this.logger = options.logger;
+    this.bus = options.bus;
+  }
+
+  /**
+   * Runs `work` in a transaction (retried as a whole on transient errors, so it
+   * must only write through `session`); the events it records are inserted in the
+   * same transaction. Resolves with `work`'s result once committed.
+   */
+  async transaction<T>(work: (session: ClientSession, record: RecordEvent) => Promise<T>): Promise<T> {
+    let records: OutboxRecord[] = [];
+    const result = await this.model.db.transaction(async (session) => {
+      // A retried attempt starts over: events recorded by an aborted attempt never happened.
+      records = [];
+      const record: RecordEvent = (subject, data) => {
+        const outboxRecord: OutboxRecord = {
+          _id: new mongoose.Types.ObjectId(),
+          subject,
+          data: parseEventData(subject, data),
+          createdAt: new Date(),
+          publishedAt: null,
+        };
+        records.push(outboxRecord);
+        return outboxRecord._id.toHexString();
+      };
+      const value = await work(session, record);
+      if (records.length > 0) await this.model.insertMany(records, { session });
+      return value;
+    });
+    if (this.bus?.isConnected()) {
+      try {
+        await this.publish(this.bus, records);
+      } catch (err) {
+        this.logger.warn({ err }, 'could not publish after commit, leaving events to the outbox relay');
+      }
+    }
+    return result;
+  }
+
+  /** Publishes up to `limit` unpublished records, oldest first; returns how many. */
+  async publishPending(bus: Bus, limit: number): Promise<number> {
+    const records = await this.model.find({ publishedAt: null }).sort({ _id: 1 }).limit(limit).lean<OutboxRecord[]>();
+    await this.publish(bus, records);
+    return records.length;
+  }
+
+  /** Deletes records published more than `retentionMs` ago; returns how many. */
+  async prunePublished(retentionMs: number): Promise<number> {
+    const result = await this.model.deleteMany({
+      publishedAt: { $ne: null, $lte: new Date(Date.now() - retentionMs) },
+    });
+    return result.deletedCount;
+  }
+
+  private async publish(bus: Bus, records: OutboxRecord[]): Promise<void> {
+    for (const record of records) {
+      // Validated when recorded; publishing as stored keeps an old record from blocking the relay.
+      await publishEventPayload(bus, record.subject, record.data, record._id.toHexString());
+      await this.model.updateOne({ _id: record._id }, { $set: { publishedAt: new Date() } });
+    }
+  }
+}
+
+export interface OutboxRelayOptions {
+  outbox: Outbox;
+  bus: Bus;
+  /** Pause between checks for unpublished records. */
+  intervalMs?: number;
+  batchSize?: number;
+  /** Longest pause after repeated failures. */
+  maxBackoffMs?: number;
+  /** How long published records are kept before being pruned. */
+  retentionMs?: number;
+}
+
+const PRUNE_EVERY_MS = 60 * 60_000;
+
+/**
+ * Publishes what the outbox still holds: at start, every `intervalMs`, and when
+ * poked. Every replica may run one; the stream drops the duplicates by event id.
+ * While NATS is down it only checks the connection; failed publishes back off.
+ */
+export class OutboxRelay {
+  private readonly outbox: Outbox;
+  private readonly bus: Bus;
+  private readonly intervalMs: number;
+  private readonly batchSize: number;
+  private readonly maxBackoffMs: number;
+  private readonly retentionMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private started = false;
+  private pokedWhileRunning = false;
+  private failures = 0;
+  private waitingForNats = false;
+  private lastPruneAt = 0;
+
+  constructor(options: OutboxRelayOptions) {
+    this.outbox = options.outbox;
+    this.bus = options.bus;
+    this.intervalMs = options.intervalMs ?? 1_000;
+    this.batchSize = options.batchSize ?? 100;
+    this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.retentionMs = options.retentionMs ?? 7 * 24 * 60 * 60_000;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.schedule(0);
+  }
+
+  /** Asks for a run now instead of at the next interval (ignored while backing off). */
+  poke(): void {
+    if (!this.started || this.failures > 0) return;
+    if (this.running) this.pokedWhileRunning = true;
+    else this.schedule(0);
+  }
+
+  /** Stops scheduling runs and waits for the current one. */
+  async stop(): Promise<void> {
+    this.started = false;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.run().finally(() => {
+        this.running = undefined;
+      });
+    }, delayMs);
+  }
+
+  private async run(): Promise<void> {
+    this.pokedWhileRunning = false;
+    const logger = this.bus.logger;
+    let nextRunMs = this.intervalMs;
+    if (!this.bus.isConnected()) {
+      if (!this.waitingForNats) logger.warn({}, 'outbox relay waiting for NATS');
+      this.waitingForNats = true;
+    } else {
+      this.waitingForNats = false;
+      try {
+        const published = await this.outbox.publishPending(this.bus, this.batchSize);
+        if (published > 0) logger.info({ published }, 'outbox relay published events');
+        if (this.failures > 0) logger.info({ failures: this.failures }, 'outbox relay recovered');
+        this.failures = 0;
+        await this.pruneIfDue();
+        if (published === this.batchSize || this.pokedWhileRunning) nextRunMs = 0;
+      } catch (err) {
+        this.failures += 1;
+        nextRunMs = Math.min(this.intervalMs * 2 ** this.failures, this.maxBackoffMs);
+        logger.warn({ err, failures: this.failures, retryInMs: nextRunMs }, 'outbox relay failed');
+      }
+    }
+    if (this.started) this.schedule(nextRunMs);
+  }
+
+  private async pruneIfDue(): Promise<void> {
+    if (Date.now() - this.lastPruneAt < PRUNE_EVERY_MS) return;
+    this.lastPruneAt = Date.now();
+    const pruned = await this.outbox.prunePublished(this.retentionMs);
+    if (pruned > 0) this.bus.logger.info({ pruned }, 'outbox relay pruned published events');
+  }
+}

@@ -1,0 +1,58 @@
+import { InvalidEventError } from './errors';
+import { parseEventData } from './schemas';
+import { OrderStatus, Subjects } from './subjects';
+
+const id = () => '5f1f7c1e2b3a4c5d6e7f8a9b';
+
+const validTicket = { id: id(), version: 0, title: 'concert', price: 20.5, userId: id() };
+const validOrder = {
+  id: id(),
+  version: 1,
+  status: OrderStatus.Created,
+  userId: id(),
+  expiresAt: new Date().toISOString(),
+  ticket: { id: id(), price: 10 },
+};
+
+describe('event schemas', () => {
+  it('accepts well-formed events of every subject', () => {
+    expect(parseEventData(Subjects.TicketCreated, validTicket)).toEqual(validTicket);
+    expect(parseEventData(Subjects.TicketUpdated, validTicket)).toEqual(validTicket);
+    expect(parseEventData(Subjects.TicketUpdated, { ...validTicket, orderId: id() }).orderId).toBe(id());
+    expect(parseEventData(Subjects.OrderCreated, validOrder)).toEqual(validOrder);
+    expect(parseEventData(Subjects.OrderCancelled, { id: id(), version: 2, ticket: { id: id() } })).toBeTruthy();
+    expect(parseEventData(Subjects.ExpirationComplete, { orderId: id() })).toEqual({ orderId: id() });
+    expect(parseEventData(Subjects.PaymentCreated, { id: id(), orderId: id(), stripeId: 'pi_123' })).toBeTruthy();
+  });
+
+  it('drops fields the schema does not know', () => {
+    expect(parseEventData(Subjects.ExpirationComplete, { orderId: id(), extra: 1 })).toEqual({ orderId: id() });
+  });
+
+  it.each([
+    ['a malformed id', Subjects.TicketCreated, { ...validTicket, id: 'abc' }],
+    ['a negative version', Subjects.TicketCreated, { ...validTicket, version: -1 }],
+    ['a fractional version', Subjects.TicketCreated, { ...validTicket, version: 1.5 }],
+    ['a zero price', Subjects.TicketCreated, { ...validTicket, price: 0 }],
+    ['a price with 3 decimals', Subjects.TicketCreated, { ...validTicket, price: 10.005 }],
+    ['a price given as a string', Subjects.TicketCreated, { ...validTicket, price: '10' }],
+    ['a missing title', Subjects.TicketCreated, { ...validTicket, title: undefined }],
+    ['a malformed orderId', Subjects.TicketUpdated, { ...validTicket, orderId: 'x' }],
+    ['an unknown status', Subjects.OrderCreated, { ...validOrder, status: 'paid' }],
+    ['a non-date expiresAt', Subjects.OrderCreated, { ...validOrder, expiresAt: 'tomorrow' }],
+    ['a missing ticket price', Subjects.OrderCreated, { ...validOrder, ticket: { id: id() } }],
+    ['a missing ticket', Subjects.OrderCancelled, { id: id(), version: 0 }],
+    ['an empty stripeId', Subjects.PaymentCreated, { id: id(), orderId: id(), stripeId: '' }],
+    ['no object at all', Subjects.ExpirationComplete, 'order'],
+  ])('rejects %s', (_what, subject, data) => {
+    expect(() => parseEventData(subject, data)).toThrow(InvalidEventError);
+  });
+
+  it('says which field is wrong', () => {
+    expect(() => parseEventData(Subjects.TicketCreated, { ...validTicket, price: 1.234 })).toThrow(/price/);
+  });
+
+  it('rejects an unknown subject', () => {
+    expect(() => parseEventData('ticket.deleted' as Subjects, {})).toThrow(/unknown subject/);
+  });
+});

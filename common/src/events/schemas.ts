@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { InvalidEventError } from './errors';
+import { OrderStatus, Subjects } from './subjects';
+
+const objectId = z.string().regex(/^[0-9a-f]{24}$/i, 'must be a 24-hex id');
+const version = z.number().int().nonnegative();
+// Money travels as a number of currency units; cents must be exact.
+const price = z
+  .number()
+  .positive()
+  .refine((value) => Number.isFinite(value) && Math.abs(value * 100 - Math.round(value * 100)) < 1e-6, {
+    message: 'must have at most 2 decimals',
+  });
+
+export const ticketCreatedSchema = z.object({
+  id: objectId,
+  version,
+  title: z.string().min(1),
+  price,
+  userId: objectId,
+});
+
+export const ticketUpdatedSchema = ticketCreatedSchema.extend({
+  orderId: objectId.optional(),
+});
+
+export const orderCreatedSchema = z.object({
+  id: objectId,
+  version,
+  status: z.enum(OrderStatus),
+  userId: objectId,
+  expiresAt: z.iso.datetime({ offset: true }),
+  ticket: z.object({ id: objectId, price }),
+});
+
+export const orderCancelledSchema = z.object({
+  id: objectId,
+  version,
+  ticket: z.object({ id: objectId }),
+});
+
+export const expirationCompleteSchema = z.object({
+  orderId: objectId,
+});
+
+export const paymentCreatedSchema = z.object({
+  id: objectId,
+  orderId: objectId,
+  stripeId: z.string().min(1),
+});
+
+/** The one schema per subject that publishers and listeners both validate against. */
+export const eventSchemas = {
+  [Subjects.TicketCreated]: ticketCreatedSchema,
+  [Subjects.TicketUpdated]: ticketUpdatedSchema,
+  [Subjects.OrderCreated]: orderCreatedSchema,
+  [Subjects.OrderCancelled]: orderCancelledSchema,
+  [Subjects.ExpirationComplete]: expirationCompleteSchema,
+  [Subjects.PaymentCreated]: paymentCreatedSchema,
+} satisfies Record<Subjects, z.ZodType>;
+
+export type EventData<S extends Subjects> = z.infer<(typeof eventSchemas)[S]>;
+
+export interface TicketCreatedEvent {
+  subject: Subjects.TicketCreated;
+  data: EventData<Subjects.TicketCreated>;
+}
+
+export interface TicketUpdatedEvent {
+  subject: Subjects.TicketUpdated;
+  data: EventData<Subjects.TicketUpdated>;
+}
+
+export interface OrderCreatedEvent {
+  subject: Subjects.OrderCreated;
+  data: EventData<Subjects.OrderCreated>;
+}
+
+export interface OrderCancelledEvent {
+  subject: Subjects.OrderCancelled;
+  data: EventData<Subjects.OrderCancelled>;
+}
+
+export interface ExpirationCompleteEvent {
+  subject: Subjects.ExpirationComplete;
+  data: EventData<Subjects.ExpirationComplete>;
+}
+
+export interface PaymentCreatedEvent {
+  subject: Subjects.PaymentCreated;
+  data: EventData<Subjects.PaymentCreated>;
+}
+
+/** What every event type has in common; the constraint of `Publisher` and `Listener`. */
+export interface BaseEvent {
+  subject: Subjects;
+  data: unknown;
+}
+
+export type TicketingEvent =
+  | TicketCreatedEvent
+  | TicketUpdatedEvent
+  | OrderCreatedEvent
+  | OrderCancelledEvent
+  | ExpirationCompleteEvent
+  | PaymentCreatedEvent;
+
+/** Validates `data` against the subject's schema; returns it with unknown fields dropped. */
+export function parseEventData<S extends Subjects>(subject: S, data: unknown): EventData<S> {
+  // Subjects can come from storage (the outbox), so an unknown one is possible at run time.
+  const schema: z.ZodType | undefined = eventSchemas[subject];
+  if (!schema) {
+    throw new InvalidEventError(subject, [{ code: 'custom', path: [], message: 'unknown subject', input: data }]);
+  }
+  const result = schema.safeParse(data);
+  if (!result.success) throw new InvalidEventError(subject, result.error.issues);
+  return result.data as EventData<S>;
+}

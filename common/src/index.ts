@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './middlewares';
+export * from './kit';
+export * from './events';

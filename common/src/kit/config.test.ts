@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { commonEnv, ConfigError, loadConfig } from '.';
+
+const schema = z.object({ ...commonEnv, STRIPE_SECRET_KEY: z.string() });
+
+const validEnv = {
+  JWT_KEY: 'secret',
+  MONGO_URI: 'mongodb://tickets-mongo:27017/tickets',
+  NATS_URL: 'nats://nats:4222',
+  STRIPE_SECRET_KEY: 'sk_test_123',
+};
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(schema, env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('loadConfig accepted the environment');
+}
+
+describe('loadConfig', () => {
+  it('returns typed values with defaults applied', () => {
+    const config = loadConfig(schema, validEnv);
+
+    expect(config).toEqual({ ...validEnv, PORT: 3000, LOG_LEVEL: 'info' });
+  });
+
+  it('converts PORT to a number', () => {
+    expect(loadConfig(schema, { ...validEnv, PORT: '4001' }).PORT).toBe(4001);
+  });
+
+  it('accepts replica-set and srv MongoDB URIs and a list of NATS servers', () => {
+    const env = {
+      ...validEnv,
+      MONGO_URI: 'mongodb+srv://user:pass@cluster0.example.net/tickets?retryWrites=true',
+      NATS_URL: 'nats://a:4222,nats://b:4222',
+    };
+
+    expect(loadConfig(schema, env)).toMatchObject(env);
+  });
+
+  it('names every missing variable in one message, and gives no default to secrets or URLs', () => {
+    expect(() => loadConfig(schema, {})).toThrow(
+      new ConfigError([
+        'JWT_KEY is required',
+        'MONGO_URI is required',
+        'NATS_URL is required',
+        'STRIPE_SECRET_KEY is required',
+      ]),
+    );
+    expect(() => loadConfig(schema, {})).toThrow(
+      'Invalid configuration: JWT_KEY is required; MONGO_URI is required; NATS_URL is required; STRIPE_SECRET_KEY is required',
+    );
+  });
+
+  it('treats an empty variable as missing', () => {
+    expect(problemsOf({ ...validEnv, JWT_KEY: '' })).toEqual(['JWT_KEY is required']);
+    expect(loadConfig(schema, { ...validEnv, PORT: '' }).PORT).toBe(3000);
+  });
+
+  it.each([
+    ['abc', 'PORT: must be an integer from 1 to 65535'],
+    ['3000.5', 'PORT: must be an integer from 1 to 65535'],
+    ['0', 'PORT: must be an integer from 1 to 65535'],
+    ['70000', 'PORT: must be an integer from 1 to 65535'],
+  ])('rejects PORT=%s with one message', (port, problem) => {
+    expect(problemsOf({ ...validEnv, PORT: port })).toEqual([problem]);
+  });
+
+  it('explains malformed values and missing ones together', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      MONGO_URI: 'http://tickets-mongo:27017',
+      NATS_URL: 'localhost:4222',
+      LOG_LEVEL: 'loud',
+    });
+
+    expect(problems).toEqual([
+      'PORT: must be an integer from 1 to 65535',
+      'JWT_KEY is required',
+      'MONGO_URI: must be a mongodb:// or mongodb+srv:// URI',
+      'NATS_URL: must be a nats:// URL',
+      'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent',
+      'STRIPE_SECRET_KEY is required',
+    ]);
+  });
+
+  it('reads process.env by default', () => {
+    const saved = process.env.JWT_KEY;
+    process.env.JWT_KEY = 'from-process-env';
+    try {
+      expect(loadConfig(z.object({ JWT_KEY: commonEnv.JWT_KEY }))).toEqual({ JWT_KEY: 'from-process-env' });
+    } finally {
+      if (saved === undefined) delete process.env.JWT_KEY;
+      else process.env.JWT_KEY = saved;
+    }
+  });
+});

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/** Thrown by loadConfig; its message names every bad variable, ready to print before exiting. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Environment variables most services read. Pick the ones a service needs into its
+ * own schema: `z.object({ PORT: commonEnv.PORT, JWT_KEY: commonEnv.JWT_KEY, ... })`.
+ * Secrets and connection URLs have no default: a missing one must stop the service.
+ */
+export const commonEnv = {
+  PORT: z.coerce
+    .number({ error: 'must be an integer from 1 to 65535' })
+    .int({ error: 'must be an integer from 1 to 65535' })
+    .min(1, { error: 'must be an integer from 1 to 65535' })
+    .max(65535, { error: 'must be an integer from 1 to 65535' })
+    .default(3000),
+  JWT_KEY: z.string(),
+  MONGO_URI: z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/, { error: 'must be a mongodb:// or mongodb+srv:// URI' }),
+  NATS_URL: z.string().regex(/^(nats|tls|ws|wss):\/\/\S+$/, { error: 'must be a nats:// URL' }),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+};
+
+/**
+ * Reads `env` through the service's schema. Empty variables count as unset (so `FOO=`
+ * gets FOO's default or is reported as required). Throws one ConfigError listing
+ * every bad variable rather than stopping at the first.
+ */
+export function loadConfig<Schema extends z.ZodObject>(
+  schema: Schema,
+  env: NodeJS.ProcessEnv = process.env,
+): z.output<Schema> {
+  const values = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const result = schema.safeParse(values);
+  if (result.success) return result.data;
+
+  const problems = new Map<string, string>();
+  for (const issue of result.error.issues) {
+    const name = issue.path.map(String).join('.');
+    if (problems.has(name)) continue;
+    problems.set(name, values[name] === undefined ? `${name} is required` : `${name}: ${issue.message}`);
+  }
+  throw new ConfigError([...problems.values()]);
+}

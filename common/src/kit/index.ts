@@ -1,0 +1,10 @@
+export { commonEnv, ConfigError, loadConfig } from './config';
+export { createLogger } from './logger';
+export type { Logger, LoggerOptions } from './logger';
+export { REQUEST_ID_HEADER, requestLogger } from './request-logger';
+export { healthRoutes, mongooseConnected } from './health';
+export type { CheckStatus, ReadinessCheck, ReadinessChecks } from './health';
+export { createShutdown, gracefulShutdown } from './shutdown';
+export type { Shutdown, ShutdownOptions, ShutdownStep } from './shutdown';
+export { createServiceApp } from './service-app';
+export type { ServiceAppOptions } from './service-app';

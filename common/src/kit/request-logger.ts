@@ -1,0 +1,41 @@
+// Brings pino-http's `req.log` and `req.id` into every program that uses this logger.
+/// <reference types="pino-http" preserve="true" />
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from './logger';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+// An incoming id is copied into logs and a response header, so only accept plain tokens.
+const ACCEPTABLE_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+const UNLOGGED_PATHS = new Set(['/healthz', '/readyz']);
+
+function requestIdFor(req: IncomingMessage, res: ServerResponse): string {
+  const incoming = req.headers[REQUEST_ID_HEADER];
+  const id = typeof incoming === 'string' && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  res.setHeader(REQUEST_ID_HEADER, id);
+  return id;
+}
+
+/**
+ * Logs one line per response and gives each request `req.log`, a child logger
+ * carrying the request id. The id is the caller's `x-request-id` (so a request can be
+ * followed through the gateway) or a new UUID, and is echoed in the response.
+ * Cookies and authorization headers are redacted by the logger from createLogger.
+ */
+export function requestLogger(logger: Logger): RequestHandler {
+  return pinoHttp({
+    logger,
+    genReqId: requestIdFor,
+    customLogLevel: (_req, res, err) => {
+      if (err || res.statusCode >= 500) return 'error';
+      if (res.statusCode >= 400) return 'warn';
+      return 'info';
+    },
+    // Probes hit every few seconds and would drown the useful lines.
+    autoLogging: { ignore: (req) => UNLOGGED_PATHS.has((req.url ?? '').split('?')[0]) },
+  });
+}

@@ -1,0 +1,71 @@
+import cookieSession from 'cookie-session';
+import express, { Express, Router } from 'express';
+import { errorHandler } from '../errors/error-handler';
+import { currentUser } from '../middlewares/current-user';
+import { notFoundHandler } from '../middlewares/not-found-handler';
+import { healthRoutes, ReadinessChecks } from './health';
+import type { Logger } from './logger';
+import { requestLogger } from './request-logger';
+
+export interface ServiceAppOptions {
+  logger: Logger;
+  /** Verifies session JWTs (see currentUser). */
+  jwtKey: string;
+  /** The service's routes, mounted in this order after sessions and currentUser. */
+  routers: Router[];
+  /** Behind GET /readyz; none means ready whenever the process is up. */
+  readinessChecks?: ReadinessChecks;
+  /**
+   * Mounted before the JSON body parser, for routes that must read the raw body
+   * (the Stripe webhook checks its signature over the exact bytes).
+   */
+  rawBodyRouters?: Router[];
+  /** Largest JSON body accepted; bigger ones get 413. Default 100kb. */
+  bodyLimit?: string;
+  /**
+   * Which peers may set X-Forwarded-*: by default private and loopback addresses,
+   * i.e. ingress-nginx in the cluster and the local gateway, never the open internet.
+   */
+  trustProxy?: string | number | boolean;
+}
+
+/**
+ * The Express app every service builds, so all five treat requests the same way:
+ * request id and logging, health probes, JSON body, session cookie, currentUser,
+ * the service's routers, then 404 and the error handler.
+ */
+export function createServiceApp(options: ServiceAppOptions): Express {
+  const app = express();
+  // Needed for req.protocol to say https behind the TLS-terminating proxy (see cookie-session below).
+  app.set('trust proxy', options.trustProxy ?? 'loopback, linklocal, uniquelocal');
+  app.disable('x-powered-by');
+
+  app.use(requestLogger(options.logger));
+  app.use(healthRoutes(options.readinessChecks));
+  for (const router of options.rawBodyRouters ?? []) {
+    app.use(router);
+  }
+
+  app.use(express.json({ limit: options.bodyLimit ?? '100kb' }));
+  app.use(
+    cookieSession({
+      name: 'session',
+      // The cookie only carries a JWT, which is signed itself.
+      signed: false,
+      httpOnly: true,
+      sameSite: 'lax',
+      // `secure` is deliberately unset: the cookies library then marks the cookie Secure
+      // exactly when req.protocol is https (X-Forwarded-Proto from a trusted proxy).
+      // `secure: true` would make it refuse to set the cookie on plain-HTTP requests.
+    }),
+  );
+  app.use(currentUser(options.jwtKey));
+
+  for (const router of options.routers) {
+    app.use(router);
+  }
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

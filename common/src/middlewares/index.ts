@@ -1,0 +1,6 @@
+export type { UserPayload } from './express-augmentation';
+export { currentUser } from './current-user';
+export { requireAuth } from './require-auth';
+export { validateRequest } from './validate-request';
+export { notFoundHandler } from './not-found-handler';
+export { DEFAULT_SESSION_TTL, signSessionJwt, verifySessionJwt } from './session-jwt';

@@ -1,0 +1,125 @@
+import { Router } from 'express';
+import { body, matchedData } from 'express-validator';
+import jwt from 'jsonwebtoken';
+import request from 'supertest';
+import { currentUser, requireAuth, signSessionJwt, validateRequest, verifySessionJwt } from '.';
+import { createServiceApp } from '../kit/service-app';
+import { createLogger } from '../kit/logger';
+import { expiredSessionCookie, sessionCookie, signin, tamperedSessionCookie } from '../testing/signin';
+
+const JWT_KEY = 'middleware-test-key';
+const USER_ID = '5f0c1e2d3b4a596877665544';
+
+function buildApp() {
+  const router = Router();
+  router.get('/whoami', (req, res) => {
+    res.json({ currentUser: req.currentUser ?? null });
+  });
+  router.get('/private', requireAuth, (req, res) => {
+    res.json({ id: req.currentUser?.id });
+  });
+  router.post(
+    '/tickets',
+    body('title').trim().notEmpty().withMessage('Title is required'),
+    body('price').isFloat({ gt: 0 }).withMessage('Price must be greater than 0'),
+    validateRequest,
+    (req, res) => {
+      res.status(201).json(matchedData(req));
+    },
+  );
+  return createServiceApp({ logger: createLogger('test', { level: 'silent' }), jwtKey: JWT_KEY, routers: [router] });
+}
+
+const app = buildApp();
+
+describe('currentUser and requireAuth', () => {
+  it('sets currentUser from a valid session and lets requireAuth through', async () => {
+    const cookie = signin({ id: USER_ID, email: 'a@b.com', jwtKey: JWT_KEY });
+
+    const whoami = await request(app).get('/whoami').set('Cookie', cookie);
+    const privateRoute = await request(app).get('/private').set('Cookie', cookie);
+
+    expect(whoami.body).toEqual({ currentUser: { id: USER_ID, email: 'a@b.com' } });
+    expect(privateRoute.status).toBe(200);
+    expect(privateRoute.body).toEqual({ id: USER_ID });
+  });
+
+  it.each([
+    ['missing', []],
+    ['tampered (payload changed, signature kept)', tamperedSessionCookie({ jwtKey: JWT_KEY, forgedId: USER_ID })],
+    ['expired', expiredSessionCookie({ jwtKey: JWT_KEY })],
+    ['signed with another key', signin({ jwtKey: 'some-other-key' })],
+    ['not base64 JSON', ['session=%%%not-base64!!!']],
+    ['base64 of something that is not JSON', [`session=${Buffer.from('{jwt:').toString('base64')}`]],
+    ['a session without jwt', sessionCookie({ user: 'admin' })],
+    ['a jwt that is not a string', sessionCookie({ jwt: { id: USER_ID } })],
+    ['a jwt that is not a JWT', sessionCookie({ jwt: 'abc.def.ghi' })],
+    ['unsigned (alg none)', sessionCookie({ jwt: jwt.sign({ id: USER_ID, email: 'a@b.com' }, null, { algorithm: 'none' }) })],
+    ['signed with another algorithm', sessionCookie({ jwt: jwt.sign({ id: USER_ID, email: 'a@b.com' }, JWT_KEY, { algorithm: 'HS512' }) })],
+    ['a payload without email', sessionCookie({ jwt: jwt.sign({ id: USER_ID }, JWT_KEY) })],
+  ])('treats this session as signed out: %s', async (_description, cookie) => {
+    const whoami = await request(app).get('/whoami').set('Cookie', cookie);
+    const privateRoute = await request(app).get('/private').set('Cookie', cookie);
+
+    expect(whoami.status).toBe(200);
+    expect(whoami.body).toEqual({ currentUser: null });
+    expect(privateRoute.status).toBe(401);
+    expect(privateRoute.body).toEqual({ errors: [{ message: 'Not authorized' }] });
+  });
+
+  it('refuses to be built without a key', () => {
+    expect(() => currentUser('')).toThrow('JWT key');
+  });
+});
+
+describe('session JWT', () => {
+  it('signs HS256 tokens with an expiry that verify back to the user, without extra claims', () => {
+    const token = signSessionJwt({ id: USER_ID, email: 'a@b.com' }, JWT_KEY, 60);
+
+    const decoded = jwt.decode(token, { complete: true });
+    expect(decoded?.header.alg).toBe('HS256');
+    expect(decoded?.payload).toMatchObject({ id: USER_ID, email: 'a@b.com', exp: expect.any(Number) });
+    expect(verifySessionJwt(token, JWT_KEY)).toEqual({ id: USER_ID, email: 'a@b.com' });
+    expect(verifySessionJwt(token, 'wrong-key')).toBeNull();
+  });
+});
+
+describe('validateRequest', () => {
+  it('answers 400 with one error per invalid field', async () => {
+    const response = await request(app)
+      .post('/tickets')
+      .set('Cookie', signin({ jwtKey: JWT_KEY }))
+      .send({ title: '   ', price: -3 });
+
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({
+      errors: [
+        { message: 'Title is required', field: 'title' },
+        { message: 'Price must be greater than 0', field: 'price' },
+      ],
+    });
+  });
+
+  it('lets valid input through to the handler', async () => {
+    const response = await request(app).post('/tickets').send({ title: ' Concert ', price: '10.5', extra: 'x' });
+
+    expect(response.status).toBe(201);
+    expect(response.body).toEqual({ title: 'Concert', price: '10.5' });
+  });
+});
+
+describe('notFoundHandler', () => {
+  it('answers unknown routes with 404 in the error format', async () => {
+    const response = await request(app).get('/api/nothing/here');
+
+    expect(response.status).toBe(404);
+    expect(response.body).toEqual({ errors: [{ message: 'Route not found' }] });
+  });
+
+  it('answers a known path with an unknown method with 404 too', async () => {
+    const response = await request(app).delete('/whoami');
+
+    expect(response.status).toBe(404);
+    expect(response.body).toEqual({ errors: [{ message: 'Route not found' }] });
+  });
+});

@@ -1,0 +1,10 @@
+import type { RequestHandler } from 'express';
+import { NotAuthorizedError } from '../errors/not-authorized-error';
+
+/** 401 unless `currentUser` found a valid session. */
+export const requireAuth: RequestHandler = (req, _res, next) => {
+  if (!req.currentUser) {
+    throw new NotAuthorizedError();
+  }
+  next();
+};

@@ -1,0 +1,6 @@
+export * from './mongo';
+export * from './signin';
+export * from './nats-server';
+export * from './redis-server';
+export * from './wait';
+export * from './memory-logger';
