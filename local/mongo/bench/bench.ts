@@ -1,0 +1,110 @@
+/**
+ * Engine benchmark through mongoose: inserts/s, findById and find-by-indexed-field latency at 1k
+ * and 100k documents. The engine runs in its own process (as in the local stack), so client and
+ * server do not share an event loop. Run with `npm run bench`.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import mongoose from 'mongoose';
+
+const SIZES = [1_000, 100_000];
+const LOOKUPS = 5_000;
+const FIND_BY_ID_P99_FLOOR_MS = 2;
+const FLATNESS_FLOOR = 2;
+
+interface Latency {
+  p50: number;
+  p99: number;
+  perSecond: number;
+}
+
+function startEngine(): Promise<{ uri: string; child: ChildProcess }> {
+  const cli = path.join(__dirname, '../src/cli.ts');
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', cli, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = output.match(/listening on (\S+)/);
+      if (match) resolve({ uri: match[1], child });
+    });
+    child.once('exit', (code) => reject(new Error(`engine exited with ${code}`)));
+  });
+}
+
+async function measure(operation: (i: number) => Promise<unknown>, count: number): Promise<Latency> {
+  const samples: number[] = [];
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) {
+    const t0 = process.hrtime.bigint();
+    await operation(i);
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  const total = Number(process.hrtime.bigint() - started) / 1e9;
+  samples.sort((a, b) => a - b);
+  return { p50: samples[Math.floor(count * 0.5)], p99: samples[Math.floor(count * 0.99)], perSecond: count / total };
+}
+
+const fmt = (n: number, digits = 3) => n.toFixed(digits);
+
+async function main(): Promise<void> {
+  const { uri, child } = await startEngine();
+  const connection = await mongoose.createConnection(uri, { dbName: 'bench' }).asPromise();
+  const Ticket = connection.model(
+    'Ticket',
+    new mongoose.Schema({ title: String, price: Number, userId: String, code: { type: String, unique: true } }),
+  );
+  await Ticket.init();
+
+  console.log('Embedded MongoDB engine through mongoose 9 (engine in its own process)');
+  const single = await measure((i) => Ticket.create({ title: `single ${i}`, price: 10, userId: 'u', code: `s-${i}` }), 2_000);
+  console.log(`Model.create:            ${fmt(single.perSecond, 0)} inserts/s (p50 ${fmt(single.p50)} ms)`);
+  await Ticket.deleteMany({});
+
+  const results = new Map<number, { byId: Latency; byField: Latency }>();
+  let inserted = 0;
+  const ids: mongoose.Types.ObjectId[] = [];
+  for (const size of SIZES) {
+    const t0 = process.hrtime.bigint();
+    const batch = 1_000;
+    for (; inserted < size; inserted += batch) {
+      const docs = Array.from({ length: batch }, (_, k) => ({
+        title: `ticket ${inserted + k}`,
+        price: (inserted + k) % 500,
+        userId: `user-${(inserted + k) % 97}`,
+        code: `c-${inserted + k}`,
+      }));
+      const created = await Ticket.insertMany(docs, { lean: true });
+      ids.push(...created.map((doc) => doc._id as mongoose.Types.ObjectId));
+    }
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    console.log(`insertMany to ${size} docs:  ${fmt((size - (results.size ? SIZES[0] : 0)) / seconds, 0)} inserts/s`);
+    const byId = await measure((i) => Ticket.findById(ids[(i * 7919) % ids.length]).lean(), LOOKUPS);
+    const byField = await measure((i) => Ticket.findOne({ code: `c-${(i * 7919) % size}` }).lean(), LOOKUPS);
+    results.set(size, { byId, byField });
+    console.log(`  findById       @${size}: p50 ${fmt(byId.p50)} ms, p99 ${fmt(byId.p99)} ms, ${fmt(byId.perSecond, 0)}/s`);
+    console.log(`  find by index  @${size}: p50 ${fmt(byField.p50)} ms, p99 ${fmt(byField.p99)} ms, ${fmt(byField.perSecond, 0)}/s`);
+  }
+
+  const small = results.get(SIZES[0])!;
+  const large = results.get(SIZES[1])!;
+  const idRatio = large.byId.p50 / small.byId.p50;
+  const fieldRatio = large.byField.p50 / small.byField.p50;
+  console.log(`lookup p50 ratio 100k/1k: findById ${fmt(idRatio, 2)}x, indexed field ${fmt(fieldRatio, 2)}x`);
+  const floors = [
+    [`findById p99 at 100k < ${FIND_BY_ID_P99_FLOOR_MS} ms`, large.byId.p99 < FIND_BY_ID_P99_FLOOR_MS],
+    [`lookup time flat within ${FLATNESS_FLOOR}x from 1k to 100k`, idRatio < FLATNESS_FLOOR && fieldRatio < FLATNESS_FLOOR],
+  ] as const;
+  for (const [name, ok] of floors) console.log(`${ok ? 'PASS' : 'FAIL'} ${name}`);
+
+  await connection.close();
+  child.kill('SIGTERM');
+  process.exitCode = floors.every(([, ok]) => ok) ? 0 : 1;
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
