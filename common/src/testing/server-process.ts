@@ -107,3 +107,49 @@ export class ServerProcess {
     });
   }
 }
+
+/** A server spawned for one test file, on a free loopback port with a temporary data dir. */
+export interface TestServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  /** Stops the server, keeping its port and data for `restart()`. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the server again on the same port with the same data (stops it first if running). */
+  restart(): Promise<void>;
+  /** Stops the server and removes its data. */
+  stop(): Promise<void>;
+}
+
+export interface TestServerSpec {
+  command: string;
+  urlScheme: string;
+  args(port: number, dataDir: string): string[];
+  readyLine: string;
+}
+
+export async function startTestServer(spec: TestServerSpec): Promise<TestServer> {
+  const port = await findFreePort();
+  const dataDir = await makeTempDir(`ticketing-${spec.command}-`);
+  const server = new ServerProcess({ command: spec.command, args: spec.args(port, dataDir), readyLine: spec.readyLine });
+  try {
+    await server.start();
+  } catch (err) {
+    await removeDir(dataDir);
+    throw err;
+  }
+  return {
+    url: `${spec.urlScheme}://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    kill: (signal) => server.kill(signal),
+    restart: async () => {
+      await server.kill();
+      await server.start();
+    },
+    stop: async () => {
+      await server.kill();
+      await removeDir(dataDir);
+    },
+  };
+}

@@ -42,7 +42,7 @@ describe('startNatsServer', () => {
     }
     expect(await canConnect(nats.port)).toBe(false);
     const { existsSync } = await import('node:fs');
-    expect(existsSync(nats.storeDir)).toBe(false);
+    expect(existsSync(nats.dataDir)).toBe(false);
   });
 });
 
