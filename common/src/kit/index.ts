@@ -8,3 +8,5 @@ export { createShutdown, gracefulShutdown } from './shutdown';
 export type { Shutdown, ShutdownOptions, ShutdownStep } from './shutdown';
 export { createServiceApp } from './service-app';
 export type { ServiceAppOptions } from './service-app';
+export { openApiRoutes } from './openapi';
+export type { OpenApiDocument } from './openapi';

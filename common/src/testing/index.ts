@@ -4,3 +4,5 @@ export * from './nats-server';
 export * from './redis-server';
 export * from './wait';
 export * from './memory-logger';
+export * from './routes';
+export * from './service-environment';
