@@ -5,3 +5,4 @@ export * from './bus';
 export * from './publisher';
 export * from './listener';
 export * from './outbox';
+export * from './replica';

@@ -4,3 +4,4 @@ export { requireAuth } from './require-auth';
 export { validateRequest } from './validate-request';
 export { notFoundHandler } from './not-found-handler';
 export { DEFAULT_SESSION_TTL, signSessionJwt, verifySessionJwt } from './session-jwt';
+export { requireObjectIdParam } from './object-id-param';

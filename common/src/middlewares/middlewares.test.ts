@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { body, matchedData } from 'express-validator';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { currentUser, requireAuth, signSessionJwt, validateRequest, verifySessionJwt } from '.';
+import { currentUser, requireAuth, requireObjectIdParam, signSessionJwt, validateRequest, verifySessionJwt } from '.';
 import { createServiceApp } from '../kit/service-app';
 import { createLogger } from '../kit/logger';
 import { expiredSessionCookie, sessionCookie, signin, tamperedSessionCookie } from '../testing/signin';
@@ -121,5 +121,22 @@ describe('notFoundHandler', () => {
 
     expect(response.status).toBe(404);
     expect(response.body).toEqual({ errors: [{ message: 'Route not found' }] });
+  });
+});
+
+describe('requireObjectIdParam', () => {
+  const router = Router();
+  router.get('/things/:id', requireObjectIdParam('id', 'Thing not found'), (req, res) => {
+    res.json({ id: req.params.id });
+  });
+  const app = createServiceApp({ logger: createLogger('test'), jwtKey: JWT_KEY, routers: [router] });
+
+  it.each(['not-an-id', '123', 'zzzzzzzzzzzzzzzzzzzzzzzz', '6b01f1392dad1b761be159a8x'])('answers 404 for %s', async (id) => {
+    const response = await request(app).get(`/things/${id}`).expect(404);
+    expect(response.body).toEqual({ errors: [{ message: 'Thing not found' }] });
+  });
+
+  it('passes a valid ObjectId on', async () => {
+    await request(app).get('/things/6b01f1392dad1b761be159a8').expect(200, { id: '6b01f1392dad1b761be159a8' });
   });
 });
