@@ -10,3 +10,5 @@ export { createServiceApp } from './service-app';
 export type { ServiceAppOptions } from './service-app';
 export { openApiRoutes } from './openapi';
 export type { OpenApiDocument } from './openapi';
+export { runService } from './run-service';
+export type { BackgroundTask, RunningService, RunServiceOptions, ServiceRuntime } from './run-service';

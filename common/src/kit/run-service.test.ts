@@ -1,0 +1,78 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import path from 'node:path';
+import { connectBus, type Bus } from '../events/bus';
+import { Subjects } from '../events/subjects';
+import { createLogger } from './logger';
+import { startTestMongo, type TestMongo } from '../testing/mongo';
+import { startNatsServer, type TestNatsServer } from '../testing/nats-server';
+import { findFreePort } from '../testing/server-process';
+import { waitFor, waitForEvent } from '../testing/wait';
+
+const fixture = path.join(__dirname, 'run-service.fixture.ts');
+
+interface RunningFixture {
+  child: ChildProcessWithoutNullStreams;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function runFixture(env: Record<string, string>): RunningFixture {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', fixture], {
+    env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env },
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+let mongo: TestMongo;
+let nats: TestNatsServer;
+let bus: Bus;
+
+beforeAll(async () => {
+  [mongo, nats] = await Promise.all([startTestMongo(), startNatsServer()]);
+  bus = await connectBus({ servers: nats.url, name: 'run-service-test', logger: createLogger('test') });
+});
+
+afterAll(async () => {
+  await bus.close();
+  await Promise.all([mongo.stop(), nats.stop()]);
+});
+
+it('starts from the environment, is ready, publishes through the outbox and shuts down cleanly on SIGTERM', async () => {
+  const port = await findFreePort();
+  const service = runFixture({ PORT: String(port), JWT_KEY: 'k', MONGO_URI: mongo.uri, NATS_URL: nats.url, GREETING: 'hi' });
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200, {
+      timeoutMs: 20_000,
+      description: 'the fixture service to be ready',
+    });
+    expect(await (await fetch(`${base}/greeting`)).json()).toEqual({ greeting: 'hi' });
+
+    const { eventId } = (await (await fetch(`${base}/events`, { method: 'POST' })).json()) as { eventId: string };
+    const event = await waitForEvent(bus, Subjects.ExpirationComplete);
+    expect(event.data).toEqual({ orderId: '6b01f1392dad1b761be159a8' });
+    expect(event.msg.headers?.get('Nats-Msg-Id')).toBe(eventId);
+
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
+    expect(service.output()).toContain('fixture task stopped');
+  } finally {
+    service.child.kill('SIGKILL');
+  }
+}, 40_000);
+
+it('exits 1 with one line naming every missing or malformed variable', async () => {
+  const service = runFixture({ PORT: 'eighty', MONGO_URI: 'postgres://nope' });
+  expect(await service.exited).toBe(1);
+  const lines = service.output().trim().split('\n');
+  expect(lines).toHaveLength(1);
+  const { msg } = JSON.parse(lines[0]) as { msg: string };
+  expect(msg).toContain('PORT');
+  expect(msg).toContain('MONGO_URI');
+  expect(msg).toContain('NATS_URL');
+  expect(msg).toContain('JWT_KEY');
+}, 20_000);

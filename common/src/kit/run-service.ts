@@ -1,0 +1,128 @@
+import type { Server } from 'node:http';
+import os from 'node:os';
+import type { Express } from 'express';
+import mongoose from 'mongoose';
+import { z } from 'zod';
+import { connectBus, type Bus } from '../events/bus';
+import type { Listener } from '../events/listener';
+import { Outbox, OutboxRelay } from '../events/outbox';
+import type { BaseEvent } from '../events/schemas';
+import { commonEnv, ConfigError, loadConfig } from './config';
+import { mongooseConnected, type ReadinessChecks } from './health';
+import { createLogger, type Logger } from './logger';
+import { gracefulShutdown, type Shutdown, type ShutdownStep } from './shutdown';
+
+/** Something a service starts besides HTTP and listeners (a job worker, a sweep): stopped on shutdown. */
+export interface BackgroundTask {
+  name: string;
+  stop(): Promise<void> | void;
+}
+
+/** What a service's parts are built from: its config and its connections. */
+export interface ServiceRuntime<Config> {
+  config: Config & { PORT: number; LOG_LEVEL: string; MONGO_URI?: string; NATS_URL?: string };
+  logger: Logger;
+  /** Present when the service uses NATS. */
+  bus?: Bus;
+  /** Present when the service uses both MongoDB and NATS: its state changes publish through it. */
+  outbox?: Outbox;
+}
+
+export interface RunServiceOptions<Env extends z.ZodRawShape, Config> {
+  name: string;
+  /** What the service connects to; the matching variables (MONGO_URI, NATS_URL) become required. */
+  uses: { mongo: boolean; nats: boolean };
+  /** The service's own environment variables, checked with the common ones at start-up. */
+  env: Env;
+  createApp(runtime: ServiceRuntime<Config>, readinessChecks: ReadinessChecks): Express;
+  listeners?(runtime: ServiceRuntime<Config>): Listener<BaseEvent>[];
+  /** Started after the listeners; each task is stopped on shutdown before the connections close. */
+  background?(runtime: ServiceRuntime<Config>): Promise<BackgroundTask[]> | BackgroundTask[];
+  /** Extra readiness checks (e.g. Redis). */
+  readinessChecks?(runtime: ServiceRuntime<Config>): ReadinessChecks;
+}
+
+export interface RunningService {
+  server: Server;
+  shutdown: Shutdown;
+}
+
+/**
+ * A service's main.ts in one call: validated config, MongoDB, NATS with the event stream, the
+ * outbox relay, listeners, background tasks and the HTTP server, plus readiness and graceful
+ * shutdown in the reverse order. A bad config or an unreachable dependency at start-up is one
+ * clear log line and exit code 1.
+ */
+export async function runService<Env extends z.ZodRawShape>(
+  options: RunServiceOptions<Env, z.output<z.ZodObject<Env>>>,
+): Promise<RunningService> {
+  type Config = z.output<z.ZodObject<Env>>;
+  const logger = createLogger(options.name);
+  const schema = z.object({
+    PORT: commonEnv.PORT,
+    LOG_LEVEL: commonEnv.LOG_LEVEL,
+    ...(options.uses.mongo ? { MONGO_URI: commonEnv.MONGO_URI } : {}),
+    ...(options.uses.nats ? { NATS_URL: commonEnv.NATS_URL } : {}),
+    ...options.env,
+  });
+  let config: ServiceRuntime<Config>['config'];
+  try {
+    config = loadConfig(schema) as ServiceRuntime<Config>['config'];
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return fail(logger, err.message);
+  }
+
+  const steps: ShutdownStep[] = [];
+  const runtime: ServiceRuntime<Config> = { config, logger };
+  try {
+    if (options.uses.mongo) {
+      await mongoose.connect(config.MONGO_URI!, { serverSelectionTimeoutMS: 10_000 });
+    }
+    if (options.uses.nats) {
+      runtime.bus = await connectBus({ servers: config.NATS_URL!, name: `${options.name}-${os.hostname()}-${process.pid}`, logger });
+      await runtime.bus.ensureStream();
+    }
+  } catch (err) {
+    return fail(logger, `cannot connect at start-up: ${(err as Error).message}`);
+  }
+
+  if (runtime.bus && options.uses.mongo) {
+    runtime.outbox = new Outbox({ connection: mongoose.connection, bus: runtime.bus, logger });
+    const relay = new OutboxRelay({ outbox: runtime.outbox, bus: runtime.bus });
+    relay.start();
+    steps.unshift({ name: 'outbox relay', run: () => relay.stop() });
+  }
+  for (const listener of options.listeners?.(runtime) ?? []) {
+    await listener.listen();
+    steps.unshift({ name: `listener ${listener.durableName}`, run: () => listener.stop() });
+  }
+  for (const task of (await options.background?.(runtime)) ?? []) {
+    steps.unshift({ name: task.name, run: () => task.stop() });
+  }
+
+  const bus = runtime.bus;
+  if (bus) steps.push({ name: 'nats', run: () => bus.drain() });
+  if (options.uses.mongo) steps.push({ name: 'mongodb', run: () => mongoose.disconnect() });
+
+  const readinessChecks: ReadinessChecks = {
+    ...(options.uses.mongo ? { mongo: mongooseConnected } : {}),
+    ...(bus ? { nats: () => bus.isConnected() } : {}),
+    ...options.readinessChecks?.(runtime),
+  };
+  const app = options.createApp(runtime, readinessChecks);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(config.PORT, () => resolve(listening));
+    listening.once('error', reject);
+  }).catch((err: NodeJS.ErrnoException) =>
+    fail(logger, err.code === 'EADDRINUSE' ? `port ${config.PORT} is already in use` : `cannot listen: ${err.message}`),
+  );
+  logger.info({ port: config.PORT }, `${options.name} listening`);
+  return { server, shutdown: gracefulShutdown({ server, steps, logger }) };
+}
+
+function fail(logger: Logger, message: string): never {
+  logger.fatal(message);
+  // pino writes synchronously to stdout; the message is out before the exit.
+  process.exit(1);
+}
