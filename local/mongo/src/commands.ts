@@ -4,7 +4,7 @@ import { MongoCommandError, badValue, failedToParse, noSuchTransaction, notSuppo
 import { compileFilter, compileSort } from './matcher';
 import { valuesAtPath } from './paths';
 import { compileProjection } from './projection';
-import { Collection, IndexSpec, JournalOp, Storage, Transaction } from './storage';
+import { Collection, IndexSpec, JournalOp, LockWaitError, Storage, Transaction } from './storage';
 import { Update, applyUpdate, isReplacement, validateUpdate } from './update';
 import { Doc, MISSING, Value, isNumeric, isPlainObject, toNumber, valueKey, valuesEqual } from './values';
 
@@ -38,6 +38,9 @@ interface Context {
 }
 
 type Handler = (command: Doc, context: Context) => Doc;
+
+/** A reply, or the transaction whose end the command waits for before it runs again. */
+export type Execution = { reply: Doc } | { waitFor: Transaction };
 
 const WRITE_COMMANDS = new Set(['insert', 'update', 'delete', 'findAndModify']);
 
@@ -95,8 +98,8 @@ export class CommandExecutor {
     };
   }
 
-  /** Runs one command and returns its reply; never throws. */
-  execute(command: Doc, connection: ConnectionInfo): Doc {
+  /** Runs one command; never throws. A plain write blocked by a transaction changes nothing and waits. */
+  execute(command: Doc, connection: ConnectionInfo): Execution {
     const name = Object.keys(command)[0];
     const context: Context = { db: typeof command.$db === 'string' ? command.$db : 'admin', connection };
     let reply: Doc;
@@ -106,10 +109,11 @@ export class CommandExecutor {
       else if (!handler) throw new MongoCommandError(59, 'CommandNotFound', `no such command: '${name}'`);
       else reply = this.run(name, handler, command, context);
     } catch (error) {
+      if (error instanceof LockWaitError) return { waitFor: error.holder };
       reply = error instanceof MongoCommandError ? error.toReply() : { ok: 0, errmsg: String((error as Error)?.message ?? error), code: 1, codeName: 'InternalError' };
     }
     this.persist(this.storage.takeJournalOps());
-    return reply;
+    return { reply };
   }
 
   private run(name: string, handler: Handler, command: Doc, context: Context): Doc {
@@ -127,14 +131,22 @@ export class CommandExecutor {
         throw error;
       }
     }
-    if (sessionKey && txnNumber !== undefined && WRITE_COMMANDS.has(name)) {
-      const session = this.session(sessionKey);
-      if (session.retriedWrite?.txnNumber === txnNumber) return session.retriedWrite.reply;
-      const reply = handler(command, context);
-      session.retriedWrite = { txnNumber, reply };
-      return reply;
+    if (!WRITE_COMMANDS.has(name)) return handler(command, context);
+    const session = sessionKey && txnNumber !== undefined ? this.session(sessionKey) : undefined;
+    if (session?.retriedWrite && session.retriedWrite.txnNumber === txnNumber) return session.retriedWrite.reply;
+    // A plain write runs in a transaction of its own, committed when the command is done: if it
+    // meets what a client transaction holds, it is undone whole and runs again after that one ends.
+    const txn = this.storage.beginTransaction(0, true);
+    let reply: Doc;
+    try {
+      reply = handler(command, { ...context, txn });
+    } catch (error) {
+      this.storage.abort(txn, 'the command failed');
+      throw error;
     }
-    return handler(command, context);
+    this.storage.commit(txn);
+    if (session) session.retriedWrite = { txnNumber: txnNumber!, reply };
+    return reply;
   }
 
   private session(key: string): SessionState {
@@ -342,13 +354,15 @@ export class CommandExecutor {
     const name = collectionName(command, 'find');
     rejectCollation(command);
     const collection = this.storage.collection(context.db, name);
-    let docs = this.matching(collection, command.filter, context.txn);
+    checkHint(collection, command.hint);
+    const filter = compileFilter(command.filter as Doc | undefined);
+    let docs = this.storage.find(collection, filter, context.txn).map(({ doc }) => doc);
     docs = sortDocs(docs, command.sort as Doc | undefined);
     const skip = command.skip === undefined ? 0 : toNumber(command.skip);
     const limit = command.limit === undefined ? 0 : toNumber(command.limit);
     if (skip < 0) throw badValue('skip value must be non-negative');
     docs = docs.slice(skip, limit === 0 ? undefined : skip + Math.abs(limit));
-    const project = compileProjection(command.projection as Doc | undefined);
+    const project = compileProjection(command.projection as Doc | undefined, filter);
     if (project) docs = docs.map(project);
     const singleBatch = command.singleBatch === true || limit < 0;
     const batchSize = command.batchSize === undefined ? undefined : toNumber(command.batchSize);
@@ -397,6 +411,7 @@ export class CommandExecutor {
 
   private count(command: Doc, context: Context): Doc {
     const collection = this.storage.collection(context.db, collectionName(command, 'count'));
+    checkHint(collection, command.hint);
     let n = this.matching(collection, command.query, context.txn).length;
     const skip = command.skip === undefined ? 0 : toNumber(command.skip);
     const limit = command.limit === undefined ? 0 : Math.abs(toNumber(command.limit));
@@ -535,7 +550,7 @@ export class CommandExecutor {
     const compare = compileSort(command.sort as Doc | undefined);
     if (compare) found.sort((a, b) => compare(a.doc, b.doc));
     const target = found[0];
-    const project = compileProjection(command.fields as Doc | undefined);
+    const project = compileProjection(command.fields as Doc | undefined, filter);
     const shape = (doc: Doc | null) => (doc && project ? project(doc) : doc);
 
     if (remove) {
@@ -574,6 +589,19 @@ function collectionName(command: Doc, field: string): string {
     throw new MongoCommandError(73, 'InvalidNamespace', `collection name has invalid type ${typeof name}`);
   }
   return name;
+}
+
+/** A hint must name an existing index (by name or key pattern), as mongod's planner requires. */
+function checkHint(collection: Collection | undefined, hint: Value): void {
+  if (hint === undefined || !collection) return;
+  if (isPlainObject(hint) && Object.keys(hint).length === 0) return;
+  if (isPlainObject(hint) && '$natural' in hint) return;
+  const exists = collection
+    .indexSpecs()
+    .some((spec) => (typeof hint === 'string' ? spec.name === hint : valueKey(spec.key) === valueKey(hint)));
+  if (!exists) {
+    throw badValue('error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index');
+  }
 }
 
 function rejectCollation(command: Doc): void {

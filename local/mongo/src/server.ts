@@ -2,7 +2,7 @@ import net from 'node:net';
 import { CommandExecutor, ConnectionInfo } from './commands';
 import { Journal } from './journal';
 import { Storage } from './storage';
-import { MORE_TO_COME, OP_MSG, ProtocolError, encodeReply, parseMessage, readMessages } from './wire';
+import { MORE_TO_COME, Message, OP_MSG, ProtocolError, encodeReply, parseMessage, readMessages } from './wire';
 
 export interface EmbeddedMongoOptions {
   /** TCP port; 0 (the default) picks a free one. */
@@ -50,22 +50,37 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
       clientAddress: formatAddress(socket.remoteAddress, socket.remotePort),
     };
     let pending: Buffer = Buffer.alloc(0);
+    const queue: Message[] = [];
+    let draining = false;
+    // Commands of one connection run in order; one that waits for a transaction holds the rest back.
+    const drain = async () => {
+      if (draining) return;
+      draining = true;
+      while (queue.length > 0 && !socket.destroyed) {
+        const message = queue.shift()!;
+        let execution = executor.execute(message.command, connection);
+        while ('waitFor' in execution) {
+          await execution.waitFor.ended;
+          execution = executor.execute(message.command, connection);
+        }
+        if (message.opCode === OP_MSG && message.flags & MORE_TO_COME) continue;
+        socket.write(encodeReply(message, nextRequestId++, execution.reply));
+      }
+      draining = false;
+    };
     socket.on('data', (chunk) => {
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
       try {
         const { messages, rest } = readMessages(pending);
         pending = rest;
-        for (const raw of messages) {
-          const message = parseMessage(raw);
-          const reply = executor.execute(message.command, connection);
-          if (message.opCode === OP_MSG && message.flags & MORE_TO_COME) continue;
-          socket.write(encodeReply(message, nextRequestId++, reply));
-        }
+        queue.push(...messages.map(parseMessage));
       } catch (error) {
         if (!(error instanceof ProtocolError)) throw error;
         log(`closing connection ${connection.id}: ${error.message}`);
         socket.destroy();
+        return;
       }
+      void drain();
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => sockets.delete(socket));

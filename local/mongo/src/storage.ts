@@ -137,23 +137,47 @@ export class Collection {
   }
 }
 
+/**
+ * A client's multi-document transaction, or (`autocommit`) the implicit one a plain write command
+ * runs in, so that a plain write that meets a document locked by a client transaction can be
+ * undone whole and run again once that transaction ends, as mongod makes it wait.
+ */
 export class Transaction {
   state: 'active' | 'committed' | 'aborted' = 'active';
   abortReason = '';
   readonly writes = new Map<Collection, Map<string, Doc | null>>();
   readonly locked: DocRecord[] = [];
   readonly reservations: { index: Index; key: string }[] = [];
+  /** Settles when the transaction commits or aborts. */
+  readonly ended: Promise<void>;
+  private settle!: () => void;
 
   constructor(
     readonly txnNumber: number,
     readonly snapshotSeq: number,
     readonly expiresAt: number,
-  ) {}
+    readonly autocommit: boolean,
+  ) {
+    this.ended = new Promise((resolve) => (this.settle = resolve));
+  }
+
+  finish(state: 'committed' | 'aborted', reason = ''): void {
+    this.state = state;
+    this.abortReason = reason;
+    this.settle();
+  }
 
   written(collection: Collection): Map<string, Doc | null> {
     let writes = this.writes.get(collection);
     if (!writes) this.writes.set(collection, (writes = new Map()));
     return writes;
+  }
+}
+
+/** A plain write met a document or unique key held by a running transaction: retry after `holder` ends. */
+export class LockWaitError extends Error {
+  constructor(readonly holder: Transaction) {
+    super('waiting for a transaction to end');
   }
 }
 
@@ -294,10 +318,16 @@ export class Storage {
 
   // ---- transactions ----
 
-  beginTransaction(txnNumber: number): Transaction {
-    const txn = new Transaction(txnNumber, this.seq, Date.now() + this.transactionLifetimeMs);
+  beginTransaction(txnNumber: number, autocommit = false): Transaction {
+    const txn = new Transaction(txnNumber, this.seq, Date.now() + this.transactionLifetimeMs, autocommit);
     this.active.add(txn);
     return txn;
+  }
+
+  /** Whether a transaction still holds its locks (one past its lifetime is aborted here). */
+  private isLive(txn: Transaction): boolean {
+    if (txn.state === 'active' && Date.now() > txn.expiresAt) this.abort(txn, 'transaction exceeded its lifetime');
+    return txn.state === 'active';
   }
 
   /** Throws NoSuchTransaction (retryable) for a transaction that was aborted or has timed out. */
@@ -312,14 +342,13 @@ export class Storage {
     for (const [collection, writes] of txn.writes) {
       for (const [idKey, doc] of writes) this.applyCommitted(collection, idKey, doc, seq);
     }
-    txn.state = 'committed';
+    txn.finish('committed');
     this.release(txn);
   }
 
   abort(txn: Transaction, reason: string): void {
     if (txn.state !== 'active') return;
-    txn.state = 'aborted';
-    txn.abortReason = reason;
+    txn.finish('aborted', reason);
     this.release(txn);
   }
 
@@ -416,7 +445,9 @@ export class Storage {
     this.write(collection, idKey, null, txn);
   }
 
-  private conflict(txn: Transaction): never {
+  /** Another transaction holds what `txn` wants to write: a plain write waits, a client transaction fails. */
+  private conflict(txn: Transaction, holder?: Transaction): never {
+    if (txn.autocommit && holder) throw new LockWaitError(holder);
     this.abort(txn, 'write conflict');
     throw writeConflict();
   }
@@ -426,10 +457,7 @@ export class Storage {
     if (txn) {
       this.checkActive(txn);
       const holder = record?.lockedBy;
-      if (holder && holder !== txn) {
-        this.checkActive(holder);
-        this.conflict(txn);
-      }
+      if (holder && holder !== txn && this.isLive(holder)) this.conflict(txn, holder);
       if (record && record.latestSeq() > txn.snapshotSeq) this.conflict(txn);
       const old = record ? this.visible(record, txn, collection, idKey) : null;
       this.checkUnique(collection, idKey, old, doc, txn);
@@ -448,8 +476,7 @@ export class Storage {
       }
       return;
     }
-    // A plain write to what a transaction holds wins: the transaction aborts and its driver retries it.
-    if (record?.lockedBy) this.abort(record.lockedBy, 'write conflict with a write outside the transaction');
+    // Only start-up replay and TTL expiry (which skips locked documents) write outside a transaction.
     this.checkUnique(collection, idKey, record?.latest() ?? null, doc);
     this.applyCommitted(collection, idKey, doc, ++this.seq);
   }
@@ -470,18 +497,11 @@ export class Storage {
           throw duplicateKeyError(collection, index.spec.name, index.spec.key, index.keyValueOf(doc));
         }
         const reservedBy = index.reserved.get(key);
-        if (reservedBy && reservedBy.state === 'active') {
-          if (reservedBy === txn) {
-            const own = txn.writes.get(collection)!;
-            for (const [otherId, otherDoc] of own) {
-              if (otherId !== idKey && index.keysOf(otherDoc).includes(key)) {
-                throw duplicateKeyError(collection, index.spec.name, index.spec.key, index.keyValueOf(doc));
-              }
-            }
-          } else if (txn) {
-            this.conflict(txn);
-          } else {
-            this.abort(reservedBy, 'write conflict with a write outside the transaction');
+        if (!txn || !reservedBy || !this.isLive(reservedBy)) continue;
+        if (reservedBy !== txn) this.conflict(txn, reservedBy);
+        for (const [otherId, otherDoc] of txn.writes.get(collection) ?? []) {
+          if (otherId !== idKey && index.keysOf(otherDoc).includes(key)) {
+            throw duplicateKeyError(collection, index.spec.name, index.spec.key, index.keyValueOf(doc));
           }
         }
       }
