@@ -19,6 +19,7 @@ module.exports = (packageDir, overrides = {}) => ({
     '^@ticketing/common$': path.join(root, 'common/src'),
     '^@ticketing/common/testing$': path.join(root, 'common/src/testing'),
     '^@ticketing/embedded-mongo$': path.join(root, 'local/mongo/src'),
+    '^@ticketing/fake-stripe$': path.join(root, 'local/stripe/src'),
   },
   ...overrides,
 });

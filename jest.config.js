@@ -4,8 +4,9 @@ const path = require('path');
 const { workspaces } = require('./package.json');
 
 module.exports = {
-  projects: workspaces
-    .map((workspace) => path.join(__dirname, workspace))
+  // Plus `test/`: repository-level checks (CI workflows, entry scripts) that belong to no workspace.
+  projects: [...workspaces, 'test']
+    .map((dir) => path.join(__dirname, dir))
     .filter((dir) => fs.existsSync(path.join(dir, 'jest.config.js'))),
   // Global options: jest ignores these inside projects.
   testTimeout: 30000,

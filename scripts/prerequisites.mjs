@@ -33,7 +33,9 @@ function isDebianRoot() {
 }
 
 export function ensurePrerequisites({ needs }) {
-  if (dependenciesMissing()) run('npm', ['ci', '--no-audit', '--no-fund']);
+  // Not `npm ci`: the lock file records only this platform's optional native binaries (swc), and
+  // `npm ci` insists on the other platforms' entries too.
+  if (dependenciesMissing()) run('npm', ['install', '--no-audit', '--no-fund']);
 
   const missing = needs.filter((binary) => !onPath(binary));
   if (missing.length === 0) return;

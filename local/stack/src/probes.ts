@@ -1,0 +1,55 @@
+import { connect, createServer } from 'node:net';
+
+/** Whether host:port can be listened on, found by listening there for a moment. */
+export function portIsFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') resolve(false);
+      else reject(error);
+    });
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Opens a TCP connection, sends `request` if given, and resolves with the first line the
+ * server answers (without CRLF), or undefined when it does not answer within `timeoutMs`
+ * or refuses the connection. Enough to tell whether NATS or Redis serve clients.
+ */
+export function firstLineAnswered(
+  host: string,
+  port: number,
+  request: string | undefined,
+  timeoutMs = 1000,
+): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    let received = '';
+    const finish = (line: string | undefined) => {
+      socket.destroy();
+      resolve(line);
+    };
+    socket.setTimeout(timeoutMs, () => finish(undefined));
+    socket.on('error', () => finish(undefined));
+    socket.on('close', () => finish(undefined));
+    socket.on('connect', () => {
+      if (request !== undefined) socket.write(request);
+    });
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1');
+      const end = received.indexOf('\r\n');
+      if (end >= 0) finish(received.slice(0, end));
+    });
+  });
+}
+
+/** NATS greets every client with an INFO line. */
+export async function natsAnswers(host: string, port: number): Promise<boolean> {
+  return (await firstLineAnswered(host, port, undefined))?.startsWith('INFO ') ?? false;
+}
+
+/** Redis answers PING with +PONG once it has loaded its data (before that: -LOADING). */
+export async function redisAnswers(host: string, port: number): Promise<boolean> {
+  return (await firstLineAnswered(host, port, 'PING\r\n')) === '+PONG';
+}

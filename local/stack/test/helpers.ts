@@ -1,0 +1,51 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { firstLineAnswered, portIsFree } from '../src/probes';
+
+/** Distinct free loopback ports, held open together while choosing so none repeats. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  for (let i = 0; i < count; i++) servers.push(await listenOn(0));
+  const ports = servers.map((server) => (server.address() as { port: number }).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+/** A TCP server that keeps `port` busy on 127.0.0.1 (port 0: any free port). */
+export function listenOn(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((socket) => socket.destroy());
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+export async function makeTempDir(): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), 'ticketing-stack-'));
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Whether none of the ports has a listener any more, i.e. every server is gone. */
+export async function allFree(ports: number[]): Promise<boolean> {
+  const free = await Promise.all(ports.map((port) => portIsFree('127.0.0.1', port)));
+  return free.every(Boolean);
+}
+
+/** Sends one Redis command in inline form and resolves with the first line of the reply. */
+export function redisCommand(port: number, command: string): Promise<string | undefined> {
+  return firstLineAnswered('127.0.0.1', port, `${command}\r\n`);
+}
+
+/** Polls `condition` until it holds; fails after `timeoutMs`. */
+export async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -1,0 +1,148 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { MongoClient } from 'mongodb';
+import { startStack, StackStartError, type Stack, type StackOptions } from '../src';
+import { allFree, freePorts, listenOn, makeTempDir, redisCommand, removeDir, waitUntil } from './helpers';
+
+let dataDir: string;
+let ports: { mongo: number; nats: number; redis: number };
+let stack: Stack | undefined;
+
+function options(overrides: Partial<StackOptions> = {}): StackOptions {
+  return {
+    dataDir,
+    mongo: { port: ports.mongo },
+    nats: { port: ports.nats },
+    redis: { port: ports.redis },
+    ...overrides,
+  };
+}
+
+beforeEach(async () => {
+  dataDir = await makeTempDir();
+  const [mongo, nats, redis] = await freePorts(3);
+  ports = { mongo, nats, redis };
+});
+
+afterEach(async () => {
+  await stack?.stop();
+  stack = undefined;
+  await removeDir(dataDir);
+});
+
+test('starts MongoDB, NATS and Redis, each answering a client, and stops them all', async () => {
+  stack = await startStack(options());
+  expect(stack.started).toEqual(['mongo', 'nats', 'redis']);
+  expect(stack.urls).toEqual({
+    mongo: `mongodb://127.0.0.1:${ports.mongo}/?replicaSet=rs0`,
+    nats: `nats://127.0.0.1:${ports.nats}`,
+    redis: `redis://127.0.0.1:${ports.redis}`,
+  });
+
+  const mongo = new MongoClient(stack.urls.mongo, { serverSelectionTimeoutMS: 5000 });
+  try {
+    expect(await mongo.db('admin').command({ ping: 1 })).toMatchObject({ ok: 1 });
+  } finally {
+    await mongo.close();
+  }
+
+  const nats = await connect({ servers: stack.urls.nats });
+  try {
+    const jetstream = await jetstreamManager(nats);
+    expect((await jetstream.getAccountInfo()).streams).toBe(0);
+  } finally {
+    await nats.close();
+  }
+
+  expect(await redisCommand(ports.redis, 'PING')).toBe('+PONG');
+
+  await stack.stop();
+  stack = undefined;
+  expect(await allFree([ports.mongo, ports.nats, ports.redis])).toBe(true);
+});
+
+test('keeps the data of every server across a stop and a start', async () => {
+  stack = await startStack(options());
+  const mongo = new MongoClient(stack.urls.mongo, { serverSelectionTimeoutMS: 5000 });
+  await mongo.db('stack').collection('tickets').insertOne({ title: 'concert' });
+  await mongo.close();
+  const nats = await connect({ servers: stack.urls.nats });
+  await (await jetstreamManager(nats)).streams.add({ name: 'events', subjects: ['ticket.>'] });
+  await nats.close();
+  expect(await redisCommand(ports.redis, 'SET job 42')).toBe('+OK');
+  await stack.stop();
+
+  stack = await startStack(options());
+  const mongoAgain = new MongoClient(stack.urls.mongo, { serverSelectionTimeoutMS: 5000 });
+  try {
+    expect(
+      await mongoAgain
+        .db('stack')
+        .collection('tickets')
+        .findOne({}, { projection: { _id: 0 } }),
+    ).toEqual({
+      title: 'concert',
+    });
+  } finally {
+    await mongoAgain.close();
+  }
+  const natsAgain = await connect({ servers: stack.urls.nats });
+  try {
+    const stream = await (await jetstreamManager(natsAgain)).streams.info('events');
+    expect(stream.config.subjects).toEqual(['ticket.>']);
+  } finally {
+    await natsAgain.close();
+  }
+  expect(await redisCommand(ports.redis, 'GET job')).toBe('$2');
+});
+
+test('uses a server given by URL instead of starting one', async () => {
+  stack = await startStack(options({ nats: { url: 'nats://nats.example:4222' } }));
+  expect(stack.started).toEqual(['mongo', 'redis']);
+  expect(stack.urls.nats).toBe('nats://nats.example:4222');
+});
+
+test('refuses a busy port in one line, before starting anything', async () => {
+  const squatter = await listenOn(ports.redis);
+  try {
+    const error = await startStack(options()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StackStartError);
+    expect(error).toMatchObject({
+      component: 'redis',
+      message: `port ${ports.redis} for redis is already in use on 127.0.0.1`,
+    });
+    expect(await allFree([ports.mongo, ports.nats])).toBe(true);
+  } finally {
+    await new Promise((resolve) => squatter.close(resolve));
+  }
+});
+
+test('refuses a missing binary in one line, before starting anything', async () => {
+  const error = await startStack(options({ binaries: { natsServer: '/nonexistent/nats-server' } })).catch(
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(StackStartError);
+  expect(error).toMatchObject({
+    component: 'nats',
+    message:
+      '/nonexistent/nats-server does not exist or is not executable; install it (Debian/Ubuntu: apt-get install nats-server)',
+  });
+  expect(await allFree([ports.mongo, ports.nats, ports.redis])).toBe(true);
+});
+
+test('stops the servers already started when a later one dies while starting', async () => {
+  // `false` exists and exits at once with code 1, like a redis-server that rejects its arguments.
+  const error = await startStack(options({ binaries: { redisServer: 'false' } })).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(StackStartError);
+  expect((error as Error).message).toMatch(/^redis exited with code 1 while starting: /);
+  expect((error as Error).message).not.toContain('\n');
+  expect(await allFree([ports.mongo, ports.nats, ports.redis])).toBe(true);
+});
+
+test('reports a server that exits by itself while the stack runs', async () => {
+  const crashes: string[] = [];
+  stack = await startStack(options({ onCrash: (message) => crashes.push(message) }));
+  await redisCommand(ports.redis, 'SHUTDOWN NOSAVE');
+  await waitUntil(() => crashes.length > 0);
+  expect(crashes).toEqual([expect.stringMatching(/^redis exited with code 0 \(see .*redis\.log\)$/)]);
+});

@@ -1,0 +1,20 @@
+// `npm start`: installs whatever is missing, then runs the one-machine stack in the
+// foreground until Ctrl-C or SIGTERM (settings: see local/stack/src/cli.ts).
+// The launcher runs in this process from its TypeScript sources through @swc-node/register:
+// it starts in about a second, there is no build output that could be stale, and there is
+// no extra process in between to pass signals on.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { ensurePrerequisites, repoRoot } from './prerequisites.mjs';
+
+// A server given by URL is not started here, so its binary is not needed either.
+const needs = [];
+if (!process.env.NATS_URL) needs.push('nats-server');
+if (!process.env.REDIS_URL) needs.push('redis-server');
+ensurePrerequisites({ needs });
+
+// The stack's tsconfig maps @ticketing/* to their sources (see its baseUrl).
+process.env.SWC_NODE_PROJECT = path.join(repoRoot, 'local/stack/tsconfig.json');
+const require = createRequire(import.meta.url);
+require('@swc-node/register');
+require(path.join(repoRoot, 'local/stack/src/cli.ts'));
