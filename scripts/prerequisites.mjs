@@ -1,5 +1,5 @@
 // What `npm test` and `npm start` need before they can run, installed when missing:
-// npm dependencies (npm ci) and, as root on Debian, nats-server and redis-server from apt.
+// npm dependencies (npm install) and, as root on Debian, nats-server and redis-server from apt.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
