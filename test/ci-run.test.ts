@@ -7,33 +7,48 @@ import path from 'node:path';
 
 const repoRoot = path.resolve(__dirname, '..');
 
-/** Runs .ci/run with a stand-in `npm` first on PATH that records its arguments and exits with `exitCode`. */
-function runCiWithFakeNpm(exitCode: number): { status: number | null; npmCalls: string[] } {
+/**
+ * Runs .ci/run with a stand-in `npm` first on PATH that records its arguments, prints the test
+ * runner's closing line for `npm test`, and exits with `exitCode`.
+ */
+function runCiWithFakeNpm(exitCode: number): { status: number | null; npmCalls: string[]; lastLine: string } {
   const binDir = mkdtempSync(path.join(tmpdir(), 'ticketing-ci-run-'));
   try {
     const callsFile = path.join(binDir, 'calls');
     writeFileSync(callsFile, '');
-    writeFileSync(path.join(binDir, 'npm'), `#!/bin/sh\necho "$(pwd) npm $*" >> '${callsFile}'\nexit ${exitCode}\n`);
+    const summary = exitCode === 0 ? '3 passed, 0 failed' : '2 passed, 1 failed';
+    writeFileSync(
+      path.join(binDir, 'npm'),
+      `#!/bin/sh\necho "$(pwd) npm $*" >> '${callsFile}'\n[ "$1" = test ] && echo '${summary}'\nexit ${exitCode}\n`,
+    );
     chmodSync(path.join(binDir, 'npm'), 0o755);
     const result = spawnSync('bash', [path.join(repoRoot, '.ci/run')], {
       cwd: tmpdir(),
       env: { ...process.env, PATH: `${binDir}${path.delimiter}${process.env.PATH}` },
       encoding: 'utf8',
     });
-    return { status: result.status, npmCalls: readFileSync(callsFile, 'utf8').trim().split('\n') };
+    const lines = result.stdout.trim().split('\n');
+    return { status: result.status, npmCalls: readFileSync(callsFile, 'utf8').trim().split('\n'), lastLine: lines[lines.length - 1] };
   } finally {
     rmSync(binDir, { recursive: true, force: true });
   }
 }
 
-test('.ci/run runs `npm test` from the repository root', () => {
-  const { status, npmCalls } = runCiWithFakeNpm(0);
+test('.ci/run runs `npm test`, typecheck and lint from the repository root and sums them up last', () => {
+  const { status, npmCalls, lastLine } = runCiWithFakeNpm(0);
   expect(status).toBe(0);
-  expect(npmCalls).toEqual([`${repoRoot} npm test`]);
+  expect(npmCalls).toEqual([
+    `${repoRoot} npm test`,
+    `${repoRoot} npm run --silent typecheck`,
+    `${repoRoot} npm run --silent lint`,
+  ]);
+  expect(lastLine).toBe('5 passed, 0 failed');
 });
 
-test('.ci/run fails when the tests fail', () => {
-  expect(runCiWithFakeNpm(1).status).not.toBe(0);
+test('.ci/run fails, and says so in its last line, when the tests and checks fail', () => {
+  const { status, lastLine } = runCiWithFakeNpm(1);
+  expect(status).not.toBe(0);
+  expect(lastLine).toBe('2 passed, 3 failed');
 });
 
 test('`npm test` is the test runner that prints the closing `N passed, N failed` line', () => {
