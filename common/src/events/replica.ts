@@ -21,7 +21,7 @@ export async function applyReplicaUpdate<T extends { version: number }>(
   const updated = await model.findOneAndUpdate(
     { _id: id, version: version - 1 },
     { $set: { ...fields, version } },
-    { session, new: true },
+    { session, returnDocument: 'after' },
   );
   if (updated) return 'applied';
   const current = (await model.findById(id, { version: 1 }, { session }).lean()) as { version: number } | null;

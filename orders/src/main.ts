@@ -1,0 +1,41 @@
+import { runService } from '@ticketing/common';
+import { createApp } from './app';
+import { ordersEnv } from './config';
+import { ExpirationCompleteListener } from './events/listeners/expiration-complete-listener';
+import { PaymentCreatedListener } from './events/listeners/payment-created-listener';
+import { TicketCreatedListener } from './events/listeners/ticket-created-listener';
+import { TicketUpdatedListener } from './events/listeners/ticket-updated-listener';
+import { startExpirationSweep } from './expiration-sweep';
+import { Order } from './models/order';
+
+void runService({
+  name: 'orders',
+  uses: { mongo: true, nats: true },
+  env: ordersEnv,
+  createApp: ({ config, logger, outbox }, readinessChecks) =>
+    createApp({
+      logger,
+      jwtKey: config.JWT_KEY,
+      readinessChecks,
+      outbox: outbox!,
+      expirationWindowSeconds: config.EXPIRATION_WINDOW_SECONDS,
+    }),
+  listeners: ({ bus, outbox }) => [
+    new TicketCreatedListener(bus!),
+    new TicketUpdatedListener(bus!),
+    new ExpirationCompleteListener(bus!, outbox!),
+    new PaymentCreatedListener(bus!),
+  ],
+  background: async ({ config, logger, outbox }) => {
+    // The one-reserving-order-per-ticket index must exist before the first order is taken.
+    await Order.init();
+    return [
+      startExpirationSweep({
+        outbox: outbox!,
+        logger,
+        graceSeconds: config.EXPIRATION_SWEEP_GRACE_SECONDS,
+        intervalMs: config.EXPIRATION_SWEEP_INTERVAL_SECONDS * 1000,
+      }),
+    ];
+  },
+});
