@@ -1,0 +1,37 @@
+import { createServiceApp, openApiRoutes, type Logger, type ReadinessChecks } from '@ticketing/common';
+import type { Express } from 'express';
+import type { SessionTtl } from './config';
+import { SigninThrottle, type SigninThrottleOptions } from './models/signin-throttle';
+import { openApiDocument } from './openapi';
+import { currentUserRouter } from './routes/current-user';
+import { signinRouter } from './routes/signin';
+import { signoutRouter } from './routes/signout';
+import { signupRouter } from './routes/signup';
+
+export interface AuthAppOptions {
+  logger: Logger;
+  jwtKey: string;
+  jwtExpiresIn: SessionTtl;
+  signinThrottle: SigninThrottleOptions;
+  readinessChecks?: ReadinessChecks;
+}
+
+// Credentials are a few hundred bytes; anything much bigger is not a sign-in.
+const BODY_LIMIT = '10kb';
+
+export function createApp(options: AuthAppOptions): Express {
+  const session = { jwtKey: options.jwtKey, jwtExpiresIn: options.jwtExpiresIn };
+  return createServiceApp({
+    logger: options.logger,
+    jwtKey: options.jwtKey,
+    readinessChecks: options.readinessChecks,
+    bodyLimit: BODY_LIMIT,
+    routers: [
+      signupRouter(session),
+      signinRouter({ ...session, throttle: new SigninThrottle(options.signinThrottle) }),
+      signoutRouter(),
+      currentUserRouter(),
+      openApiRoutes('/api/users', openApiDocument),
+    ],
+  });
+}

@@ -1,0 +1,30 @@
+import { runService } from '@ticketing/common';
+import { createApp } from './app';
+import { authEnv } from './config';
+import { SigninFailureCounter } from './models/signin-throttle';
+import { User } from './models/user';
+
+void runService({
+  name: 'auth',
+  uses: { mongo: true, nats: false },
+  env: authEnv,
+  createApp: ({ config, logger }, readinessChecks) =>
+    createApp({
+      logger,
+      readinessChecks,
+      jwtKey: config.JWT_KEY,
+      jwtExpiresIn: config.JWT_EXPIRES_IN,
+      signinThrottle: {
+        maxFailuresPerEmail: config.SIGNIN_MAX_FAILURES_PER_EMAIL,
+        maxFailuresPerClient: config.SIGNIN_MAX_FAILURES_PER_CLIENT,
+        windowSeconds: config.SIGNIN_FAILURE_WINDOW_SECONDS,
+      },
+    }),
+  // The unique email index is what refuses duplicate accounts: not ready until it exists.
+  readinessChecks: () => ({
+    indexes: async () => {
+      await Promise.all([User.init(), SigninFailureCounter.init()]);
+      return true;
+    },
+  }),
+});

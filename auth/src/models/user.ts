@@ -1,0 +1,56 @@
+import mongoose, { HydratedDocument, Model } from 'mongoose';
+import { hashPassword, verifyAgainstDummyHash, verifyPassword } from './password';
+
+/** MongoDB's duplicate key error: here, the unique email index refusing a second account. */
+const DUPLICATE_KEY = 11000;
+
+interface UserFields {
+  email: string;
+  passwordHash: string;
+}
+
+type UserDocument = HydratedDocument<UserFields>;
+
+interface UserModel extends Model<UserFields> {
+  /** Creates the account, or returns null when the email is taken (even by a sign-up racing this one). */
+  register(email: string, password: string): Promise<UserDocument | null>;
+  /** The account whose email and password these are, or null; takes as long either way. */
+  authenticate(email: string, password: string): Promise<UserDocument | null>;
+}
+
+const userSchema = new mongoose.Schema<UserFields, UserModel>(
+  {
+    // Stored normalized (trimmed, lower-cased) so the unique index sees one spelling per address.
+    email: { type: String, required: true, unique: true, trim: true, lowercase: true },
+    // Never loaded unless asked for with select('+passwordHash'), and never serialized.
+    passwordHash: { type: String, required: true, select: false },
+  },
+  {
+    toJSON: {
+      transform(_doc, ret) {
+        return { id: String(ret._id), email: ret.email };
+      },
+    },
+  },
+);
+
+userSchema.static('register', async function register(email: string, password: string) {
+  const passwordHash = await hashPassword(password);
+  try {
+    return await this.create({ email, passwordHash });
+  } catch (err) {
+    if ((err as { code?: unknown }).code === DUPLICATE_KEY) return null;
+    throw err;
+  }
+});
+
+userSchema.static('authenticate', async function authenticate(email: string, password: string) {
+  const user = await this.findOne({ email: { $eq: email } }).select('+passwordHash');
+  if (!user) {
+    await verifyAgainstDummyHash(password);
+    return null;
+  }
+  return (await verifyPassword(password, user.passwordHash)) ? user : null;
+});
+
+export const User = mongoose.model<UserFields, UserModel>('User', userSchema);

@@ -1,0 +1,251 @@
+import { verifySessionJwt } from '@ticketing/common';
+import { TEST_JWT_KEY } from '@ticketing/common/testing';
+import request from 'supertest';
+import { SigninFailureCounter } from '../../src/models/signin-throttle';
+import { User } from '../../src/models/user';
+import { buildApp, jwtIn, PASSWORD, sessionCookieFrom, setCookies, signin, signup, useTestEnvironment } from '../setup';
+
+useTestEnvironment();
+
+const WINDOW_SECONDS = 600;
+const app = buildApp();
+
+function throttledApp(limits: { maxFailuresPerEmail?: number; maxFailuresPerClient?: number }) {
+  return buildApp({
+    signinThrottle: { maxFailuresPerEmail: 100, maxFailuresPerClient: 100, windowSeconds: WINDOW_SECONDS, ...limits },
+  });
+}
+
+describe('POST /api/users/signin', () => {
+  it('answers 200 { id, email } with a session for the right password', async () => {
+    const created = await signup(app, 'alice@example.com');
+
+    const response = await signin(app, ' Alice@Example.com ');
+
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ id: created.body.id, email: 'alice@example.com' });
+    expect(verifySessionJwt(jwtIn(sessionCookieFrom(response)), TEST_JWT_KEY)).toEqual(response.body);
+  });
+
+  it('answers the same 400 Invalid credentials for a wrong password and an unknown email, without a session', async () => {
+    await signup(app, 'alice@example.com');
+
+    const wrongPassword = await signin(app, 'alice@example.com', 'not the password');
+    const unknownEmail = await signin(app, 'nobody@example.com', PASSWORD);
+
+    for (const response of [wrongPassword, unknownEmail]) {
+      expect(response.status).toBe(400);
+      expect(response.body).toEqual({ errors: [{ message: 'Invalid credentials' }] });
+      expect(setCookies(response)).toEqual([]);
+    }
+  });
+
+  it.each([
+    ['an operator object as email', { email: { $ne: null }, password: PASSWORD }, 'email', 'Email must be valid'],
+    ['a regex-shaped object as email', { email: { $regex: '.*' }, password: PASSWORD }, 'email', 'Email must be valid'],
+    [
+      'an operator object as password',
+      { email: 'alice@example.com', password: { $ne: null } },
+      'password',
+      'You must supply a password',
+    ],
+    [
+      'an array as password',
+      { email: 'alice@example.com', password: [PASSWORD] },
+      'password',
+      'You must supply a password',
+    ],
+    ['an empty password', { email: 'alice@example.com', password: '' }, 'password', 'You must supply a password'],
+    [
+      'a 129-character password',
+      { email: 'alice@example.com', password: 'p'.repeat(129) },
+      'password',
+      'Password must be at most 128 characters',
+    ],
+  ])('answers 400 for %s, before any query', async (_description, body, field, message) => {
+    await signup(app, 'alice@example.com');
+
+    const response = await request(app).post('/api/users/signin').send(body);
+
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ errors: [{ message, field }] });
+    expect(setCookies(response)).toEqual([]);
+    // Not even counted as an attempt: the input never reached the database.
+    expect(await SigninFailureCounter.countDocuments()).toBe(0);
+  });
+
+  it('answers 400 naming unknown fields', async () => {
+    const response = await request(app)
+      .post('/api/users/signin')
+      .send({ email: 'a@example.com', password: PASSWORD, role: 'admin' });
+
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ errors: [{ message: 'Unknown field role', field: 'role' }] });
+  });
+
+  it('answers 413 for a huge body', async () => {
+    const response = await request(app)
+      .post('/api/users/signin')
+      .send({ email: 'a@example.com', password: 'p'.repeat(20_000) });
+
+    expect(response.status).toBe(413);
+    expect(response.body).toEqual({ errors: [{ message: 'Request body too large' }] });
+  });
+
+  it('sets the session cookie httpOnly and SameSite=Lax, Secure only over HTTPS (from a trusted proxy)', async () => {
+    await signup(app, 'alice@example.com');
+
+    const overHttp = await signin(app, 'alice@example.com');
+    const overHttps = await request(app)
+      .post('/api/users/signin')
+      .set('X-Forwarded-Proto', 'https')
+      .send({ email: 'alice@example.com', password: PASSWORD });
+
+    const [httpCookie] = setCookies(overHttp);
+    const [httpsCookie] = setCookies(overHttps);
+    for (const cookie of [httpCookie, httpsCookie]) {
+      expect(cookie).toMatch(/^session=/);
+      expect(cookie.toLowerCase()).toContain('; httponly');
+      expect(cookie.toLowerCase()).toContain('; samesite=lax');
+    }
+    expect(httpCookie.toLowerCase()).not.toContain('; secure');
+    expect(httpsCookie.toLowerCase()).toContain('; secure');
+  });
+
+  it('issues a JWT that expires after JWT_EXPIRES_IN', async () => {
+    const shortLived = buildApp({ jwtExpiresIn: 600 });
+    await signup(shortLived, 'alice@example.com');
+
+    const response = await signin(shortLived, 'alice@example.com');
+
+    const [, payload] = jwtIn(sessionCookieFrom(response)).split('.');
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { iat: number; exp: number };
+    expect(claims.exp - claims.iat).toBe(600);
+  });
+
+  describe('throttling', () => {
+    it('answers 429 with Retry-After once an email has had too many failures, even for the right password', async () => {
+      const throttled = throttledApp({ maxFailuresPerEmail: 3 });
+      await signup(throttled, 'alice@example.com');
+
+      for (const clientAddress of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) {
+        await signin(throttled, 'alice@example.com', 'wrong password', clientAddress).expect(400);
+      }
+      const locked = await signin(throttled, 'alice@example.com', PASSWORD, '10.0.0.4');
+
+      expect(locked.status).toBe(429);
+      expect(locked.body).toEqual({ errors: [{ message: 'Too many failed sign-in attempts, try again later' }] });
+      const retryAfter = Number(locked.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(WINDOW_SECONDS);
+      expect(setCookies(locked)).toEqual([]);
+      // Other accounts are not affected.
+      await signup(throttled, 'bob@example.com');
+      await signin(throttled, 'bob@example.com', PASSWORD, '10.0.0.4').expect(200);
+    });
+
+    it('counts failures for unknown emails too', async () => {
+      const throttled = throttledApp({ maxFailuresPerEmail: 2 });
+
+      await signin(throttled, 'nobody@example.com', PASSWORD, '10.0.0.1').expect(400);
+      await signin(throttled, 'NOBODY@example.com', PASSWORD, '10.0.0.2').expect(400);
+
+      await signin(throttled, 'nobody@example.com', PASSWORD, '10.0.0.3').expect(429);
+    });
+
+    it('answers 429 once one client address has had too many failures, whatever the emails', async () => {
+      const throttled = throttledApp({ maxFailuresPerClient: 3 });
+      await signup(throttled, 'alice@example.com');
+
+      for (const email of ['a@example.com', 'b@example.com', 'c@example.com']) {
+        await signin(throttled, email, PASSWORD, '203.0.113.7').expect(400);
+      }
+
+      const blocked = await signin(throttled, 'alice@example.com', PASSWORD, '203.0.113.7');
+      expect(blocked.status).toBe(429);
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+      await signin(throttled, 'alice@example.com', PASSWORD, '203.0.113.8').expect(200);
+    });
+
+    it('counts on shared state, so every replica enforces the same limits', async () => {
+      const limits = { maxFailuresPerEmail: 2 };
+      const [replicaA, replicaB] = [throttledApp(limits), throttledApp(limits)];
+      await signup(replicaA, 'alice@example.com');
+
+      await signin(replicaA, 'alice@example.com', 'wrong password').expect(400);
+      await signin(replicaB, 'alice@example.com', 'wrong password').expect(400);
+
+      await signin(replicaA, 'alice@example.com', PASSWORD).expect(429);
+      await signin(replicaB, 'alice@example.com', PASSWORD).expect(429);
+    });
+
+    it('lets no more parallel guesses through than the limit', async () => {
+      const throttled = throttledApp({ maxFailuresPerEmail: 3 });
+      await signup(throttled, 'alice@example.com');
+
+      const responses = await Promise.all(
+        Array.from({ length: 8 }, (_, index) => signin(throttled, 'alice@example.com', `guess number ${index}`)),
+      );
+
+      const statuses = responses.map((response) => response.status).sort();
+      expect(statuses).toEqual([400, 400, 400, 429, 429, 429, 429, 429]);
+    });
+
+    it('starts the email afresh after a successful sign-in', async () => {
+      const throttled = throttledApp({ maxFailuresPerEmail: 3 });
+      await signup(throttled, 'alice@example.com');
+      await signin(throttled, 'alice@example.com', 'wrong password').expect(400);
+      await signin(throttled, 'alice@example.com', 'wrong password').expect(400);
+
+      await signin(throttled, 'alice@example.com', PASSWORD).expect(200);
+
+      await signin(throttled, 'alice@example.com', 'wrong password').expect(400);
+      await signin(throttled, 'alice@example.com', 'wrong password').expect(400);
+      await signin(throttled, 'alice@example.com', PASSWORD).expect(200);
+    });
+
+    it('does not count successful sign-ins or refused attempts against the client address', async () => {
+      const throttled = throttledApp({ maxFailuresPerEmail: 1, maxFailuresPerClient: 2 });
+      await signup(throttled, 'alice@example.com');
+      await signup(throttled, 'bob@example.com');
+
+      await signin(throttled, 'alice@example.com', PASSWORD, '198.51.100.1').expect(200);
+      await signin(throttled, 'alice@example.com', PASSWORD, '198.51.100.1').expect(200);
+      await signin(throttled, 'carol@example.com', PASSWORD, '198.51.100.1').expect(400);
+      // carol@ is now locked; asking again is refused without counting against the client.
+      await signin(throttled, 'carol@example.com', PASSWORD, '198.51.100.1').expect(429);
+      await signin(throttled, 'carol@example.com', PASSWORD, '198.51.100.1').expect(429);
+
+      await signin(throttled, 'bob@example.com', PASSWORD, '198.51.100.1').expect(200);
+    });
+
+    it('accepts attempts again once the window has passed', async () => {
+      const throttled = throttledApp({ maxFailuresPerEmail: 1 });
+      await signup(throttled, 'alice@example.com');
+      await signin(throttled, 'alice@example.com', 'wrong password').expect(400);
+      await signin(throttled, 'alice@example.com', PASSWORD).expect(429);
+
+      // As if the window had started longer ago than its length.
+      const longAgo = new Date(Date.now() - (WINDOW_SECONDS + 1) * 1000);
+      await SigninFailureCounter.updateMany({}, { $set: { windowStartedAt: longAgo } });
+
+      await signin(throttled, 'alice@example.com', PASSWORD).expect(200);
+    });
+
+    it('keeps its counters in a collection with a TTL index', async () => {
+      const throttled = throttledApp({ maxFailuresPerEmail: 5 });
+      await signin(throttled, 'alice@example.com', PASSWORD, '192.0.2.1').expect(400);
+
+      const counters = await SigninFailureCounter.find().sort({ _id: 1 }).lean();
+      expect(counters).toEqual([
+        expect.objectContaining({ _id: 'client:192.0.2.1', count: 1 }),
+        expect.objectContaining({ _id: 'email:alice@example.com', count: 1 }),
+      ]);
+      const [counter] = counters;
+      expect(counter.expiresAt.getTime() - counter.windowStartedAt.getTime()).toBe(WINDOW_SECONDS * 1000);
+      const indexes = await SigninFailureCounter.collection.indexes();
+      expect(indexes).toContainEqual(expect.objectContaining({ key: { expiresAt: 1 }, expireAfterSeconds: 0 }));
+      expect(await User.countDocuments()).toBe(0);
+    });
+  });
+});

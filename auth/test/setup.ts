@@ -1,0 +1,78 @@
+import { createLogger, type Logger } from '@ticketing/common';
+import { startServiceTestEnvironment, TEST_JWT_KEY, type ServiceTestEnvironment } from '@ticketing/common/testing';
+import type { Express } from 'express';
+import request, { type Response } from 'supertest';
+import { createApp, type AuthAppOptions } from '../src/app';
+import { SigninFailureCounter } from '../src/models/signin-throttle';
+import { User } from '../src/models/user';
+
+export const PASSWORD = 'correct horse battery';
+
+/** The auth app as the tests build it: TEST_JWT_KEY, a silent logger and roomy throttle limits unless overridden. */
+export function buildApp(overrides: Partial<AuthAppOptions> = {}): Express {
+  return createApp({
+    logger: createLogger('auth', { level: 'silent' }),
+    jwtKey: TEST_JWT_KEY,
+    jwtExpiresIn: '1d',
+    ...overrides,
+    signinThrottle: {
+      maxFailuresPerEmail: 100,
+      maxFailuresPerClient: 100,
+      windowSeconds: 900,
+      ...overrides.signinThrottle,
+    },
+  });
+}
+
+/** A pino logger whose JSON lines are kept in `raw`, at the most verbose level. */
+export function captureLogs(): { logger: Logger; raw: string[] } {
+  const raw: string[] = [];
+  const logger = createLogger('auth', { level: 'trace', destination: { write: (line: string) => raw.push(line) } });
+  return { logger, raw };
+}
+
+/** MongoDB (and NATS, as for every service) for this test file, with the indexes built and data cleared before each test. */
+export function useTestEnvironment(): void {
+  let environment: ServiceTestEnvironment;
+  beforeAll(async () => {
+    environment = await startServiceTestEnvironment();
+    await Promise.all([User.init(), SigninFailureCounter.init()]);
+  });
+  beforeEach(async () => {
+    await environment.clearDatabase();
+  });
+  afterAll(async () => {
+    await environment.stop();
+  });
+}
+
+export function signup(app: Express, email: string, password = PASSWORD) {
+  return request(app).post('/api/users/signup').send({ email, password });
+}
+
+export function signin(app: Express, email: string, password = PASSWORD, clientAddress?: string) {
+  const req = request(app).post('/api/users/signin');
+  if (clientAddress) req.set('X-Forwarded-For', clientAddress);
+  return req.send({ email, password });
+}
+
+/** The Set-Cookie header lines of a response. */
+export function setCookies(response: Response): string[] {
+  const header = response.headers['set-cookie'] as unknown as string[] | undefined;
+  return header ?? [];
+}
+
+/** The `session` cookie a response sets, as `name=value` ready to send back. */
+export function sessionCookieFrom(response: Response): string {
+  const cookie = setCookies(response).find((line) => line.startsWith('session='));
+  if (!cookie) throw new Error(`no session cookie in ${JSON.stringify(response.headers)}`);
+  return cookie.split(';')[0];
+}
+
+/** The JWT inside a `session=...` cookie. */
+export function jwtIn(cookie: string): string {
+  const session = JSON.parse(Buffer.from(cookie.slice('session='.length), 'base64').toString('utf8')) as {
+    jwt: string;
+  };
+  return session.jwt;
+}
