@@ -1,0 +1,30 @@
+import { createServiceApp, openApiRoutes, type Logger, type Outbox, type ReadinessChecks } from '@ticketing/common';
+import type { Express } from 'express';
+import { openApiDocument } from './openapi';
+import { createTicketRouter } from './routes/create-ticket';
+import { listTicketsRouter } from './routes/list-tickets';
+import { showTicketRouter } from './routes/show-ticket';
+import { updateTicketRouter } from './routes/update-ticket';
+
+export interface TicketsAppOptions {
+  logger: Logger;
+  jwtKey: string;
+  readinessChecks?: ReadinessChecks;
+  /** Ticket changes and their events commit through it. */
+  outbox: Outbox;
+}
+
+export function createApp(options: TicketsAppOptions): Express {
+  return createServiceApp({
+    logger: options.logger,
+    jwtKey: options.jwtKey,
+    readinessChecks: options.readinessChecks,
+    routers: [
+      openApiRoutes('/api/tickets', openApiDocument),
+      listTicketsRouter,
+      createTicketRouter(options.outbox),
+      showTicketRouter,
+      updateTicketRouter(options.outbox),
+    ],
+  });
+}
