@@ -1,11 +1,9 @@
-import type { OpenApiDocument } from '@ticketing/common';
+import { errorResponse, errorsSchema, sessionCookieScheme, type OpenApiDocument } from '@ticketing/common';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './middlewares/credentials';
 
 const json = (schemaName: string) => ({
   'application/json': { schema: { $ref: `#/components/schemas/${schemaName}` } },
 });
-
-const errorResponse = (description: string) => ({ description, content: json('Errors') });
 
 const setsSessionCookie = {
   'Set-Cookie': {
@@ -96,7 +94,7 @@ export const openApiDocument: OpenApiDocument = {
     },
   },
   components: {
-    securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'session' } },
+    securitySchemes: { session: sessionCookieScheme },
     schemas: {
       User: {
         type: 'object',
@@ -123,20 +121,7 @@ export const openApiDocument: OpenApiDocument = {
           },
         },
       },
-      Errors: {
-        type: 'object',
-        required: ['errors'],
-        properties: {
-          errors: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['message'],
-              properties: { message: { type: 'string' }, field: { type: 'string' } },
-            },
-          },
-        },
-      },
+      Errors: errorsSchema,
     },
   },
 };

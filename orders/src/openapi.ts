@@ -1,9 +1,4 @@
-import type { OpenApiDocument } from '@ticketing/common';
-
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/Errors' } } },
-});
+import { errorResponse, errorsSchema, sessionCookieScheme, type OpenApiDocument } from '@ticketing/common';
 
 const orderIdParameter = {
   name: 'id',
@@ -95,9 +90,7 @@ export const ordersOpenApi: OpenApiDocument = {
     },
   },
   components: {
-    securitySchemes: {
-      session: { type: 'apiKey', in: 'cookie', name: 'session' },
-    },
+    securitySchemes: { session: sessionCookieScheme },
     schemas: {
       Order: {
         type: 'object',
@@ -121,20 +114,7 @@ export const ordersOpenApi: OpenApiDocument = {
           version: { type: 'integer' },
         },
       },
-      Errors: {
-        type: 'object',
-        required: ['errors'],
-        properties: {
-          errors: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['message'],
-              properties: { message: { type: 'string' }, field: { type: 'string' } },
-            },
-          },
-        },
-      },
+      Errors: errorsSchema,
     },
   },
 };

@@ -1,11 +1,6 @@
-import type { OpenApiDocument } from '@ticketing/common';
+import { errorResponse, errorsSchema, sessionCookieScheme, type OpenApiDocument } from '@ticketing/common';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SEARCH_LENGTH } from './routes/list-tickets';
 import { MAX_PRICE, MAX_TITLE_LENGTH } from './models/ticket';
-
-const errorsResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/Errors' } } },
-});
 
 const ticketResponse = (description: string) => ({
   description,
@@ -63,7 +58,7 @@ export const openApiDocument: OpenApiDocument = {
               'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Ticket' } } },
             },
           },
-          400: errorsResponse('Invalid limit, cursor or q'),
+          400: errorResponse('Invalid limit, cursor or q'),
         },
       },
       post: {
@@ -75,8 +70,8 @@ export const openApiDocument: OpenApiDocument = {
         },
         responses: {
           201: ticketResponse('The new ticket, version 0'),
-          400: errorsResponse('Invalid title or price'),
-          401: errorsResponse('Not signed in'),
+          400: errorResponse('Invalid title or price'),
+          401: errorResponse('Not signed in'),
         },
       },
     },
@@ -86,7 +81,7 @@ export const openApiDocument: OpenApiDocument = {
         parameters: [ticketIdParameter],
         responses: {
           200: ticketResponse('The ticket'),
-          404: errorsResponse('No such ticket'),
+          404: errorResponse('No such ticket'),
         },
       },
       put: {
@@ -118,19 +113,17 @@ export const openApiDocument: OpenApiDocument = {
         },
         responses: {
           200: ticketResponse('The edited ticket, version bumped (unchanged if the edit changed nothing)'),
-          400: errorsResponse('Invalid input, or the ticket is reserved'),
-          401: errorsResponse('Not signed in'),
-          403: errorsResponse('Not the owner'),
-          404: errorsResponse('No such ticket'),
-          409: errorsResponse('The ticket changed since the version the edit is based on; reload and retry'),
+          400: errorResponse('Invalid input, or the ticket is reserved'),
+          401: errorResponse('Not signed in'),
+          403: errorResponse('Not the owner'),
+          404: errorResponse('No such ticket'),
+          409: errorResponse('The ticket changed since the version the edit is based on; reload and retry'),
         },
       },
     },
   },
   components: {
-    securitySchemes: {
-      session: { type: 'apiKey', in: 'cookie', name: 'session' },
-    },
+    securitySchemes: { session: sessionCookieScheme },
     schemas: {
       Ticket: {
         type: 'object',
@@ -155,20 +148,7 @@ export const openApiDocument: OpenApiDocument = {
           },
         },
       },
-      Errors: {
-        type: 'object',
-        required: ['errors'],
-        properties: {
-          errors: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['message'],
-              properties: { message: { type: 'string' }, field: { type: 'string' } },
-            },
-          },
-        },
-      },
+      Errors: errorsSchema,
     },
   },
 };

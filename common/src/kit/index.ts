@@ -8,7 +8,7 @@ export { createShutdown, gracefulShutdown } from './shutdown';
 export type { Shutdown, ShutdownOptions, ShutdownStep } from './shutdown';
 export { createServiceApp } from './service-app';
 export type { ServiceAppOptions } from './service-app';
-export { openApiRoutes } from './openapi';
+export { errorResponse, errorsSchema, openApiRoutes, sessionCookieScheme } from './openapi';
 export type { OpenApiDocument } from './openapi';
 export { runService } from './run-service';
 export type { BackgroundTask, RunningService, RunServiceOptions, ServiceRuntime } from './run-service';
