@@ -1,0 +1,187 @@
+import { createLogger, Subjects } from '@ticketing/common';
+import {
+  startServiceTestEnvironment,
+  waitFor,
+  waitForEvent,
+  type ServiceTestEnvironment,
+} from '@ticketing/common/testing';
+import request from 'supertest';
+import { createApp } from '../src/app';
+import type { RunningExpiration } from '../src/start-expiration';
+import {
+  newOrderId,
+  publishOrderCancelled,
+  publishOrderCreated,
+  startTestExpiration,
+  stopExpiration,
+  storedAtMs,
+  storedExpirations,
+  waitForHandled,
+} from './helpers';
+
+let env: ServiceTestEnvironment;
+let expiration: RunningExpiration;
+
+beforeAll(async () => {
+  env = await startServiceTestEnvironment({ redis: true });
+  expiration = await startTestExpiration(env);
+}, 60_000);
+
+afterAll(async () => {
+  await stopExpiration(expiration);
+  await env.stop();
+});
+
+function inMs(ms: number): Date {
+  return new Date(Date.now() + ms);
+}
+
+async function jobState(orderId: string): Promise<string | undefined> {
+  const job = await expiration.queue.queue.getJob(orderId);
+  return job ? job.getState() : undefined;
+}
+
+async function waitForExpiration(orderId: string, timeoutMs = 20_000) {
+  return waitForEvent(env.bus, Subjects.ExpirationComplete, { match: (data) => data.orderId === orderId, timeoutMs });
+}
+
+it('publishes expiration.complete once the order expires, not before, with an event id fixed per order', async () => {
+  const orderId = newOrderId();
+  const expiresAt = inMs(2_000);
+  await publishOrderCreated(env.bus, orderId, expiresAt);
+
+  const { msg } = await waitForExpiration(orderId);
+  const latenessMs = storedAtMs(msg) - expiresAt.getTime();
+  console.log(`expiration fired ${latenessMs} ms after expiresAt (delay 2000 ms)`);
+  expect(latenessMs).toBeGreaterThanOrEqual(0);
+  expect(msg.headers?.get('Nats-Msg-Id')).toBe(`expiration.complete:${orderId}`);
+  await waitFor(async () => (await jobState(orderId)) === 'completed', { description: 'the job to complete' });
+});
+
+it('fires at once for an order whose expiresAt is already past', async () => {
+  const orderId = newOrderId();
+  await publishOrderCreated(env.bus, orderId, inMs(-60_000));
+  await waitForExpiration(orderId, 10_000);
+});
+
+it('schedules once for a duplicate order.created, and not again when it is redelivered after firing', async () => {
+  const orderId = newOrderId();
+  const expiresAt = inMs(1_500);
+  const firedBefore = expiration.metrics.jobsFired;
+  await publishOrderCreated(env.bus, orderId, expiresAt);
+  const duplicateSeq = await publishOrderCreated(env.bus, orderId, expiresAt);
+  await waitForHandled(env.bus, Subjects.OrderCreated, duplicateSeq);
+
+  const { msg } = await waitForExpiration(orderId);
+  console.log(`duplicated order expired ${storedAtMs(msg) - expiresAt.getTime()} ms after expiresAt`);
+  await waitFor(async () => (await jobState(orderId)) === 'completed', { description: 'the job to complete' });
+  const firedAt = (await expiration.queue.queue.getJob(orderId))!.finishedOn;
+
+  const redeliveredSeq = await publishOrderCreated(env.bus, orderId, expiresAt);
+  await waitForHandled(env.bus, Subjects.OrderCreated, redeliveredSeq);
+  expect(await jobState(orderId)).toBe('completed');
+  expect((await expiration.queue.queue.getJob(orderId))!.finishedOn).toBe(firedAt);
+  expect(await expiration.queue.counts()).toMatchObject({ waiting: 0, delayed: 0, active: 0 });
+  expect(expiration.metrics.jobsFired - firedBefore).toBe(1);
+  expect(await storedExpirations(env.bus, orderId)).toBe(1);
+});
+
+it('removes the pending expiration of a cancelled order, also when order.cancelled comes first', async () => {
+  const cancelledOrderId = newOrderId();
+  await publishOrderCreated(env.bus, cancelledOrderId, inMs(2_000));
+  await waitFor(async () => (await jobState(cancelledOrderId)) === 'delayed', {
+    description: 'the job to be scheduled',
+  });
+  await publishOrderCancelled(env.bus, cancelledOrderId);
+  await waitFor(async () => (await jobState(cancelledOrderId)) === undefined, { description: 'the job to be removed' });
+
+  // Events of different subjects have separate consumers, so a cancellation can be handled first.
+  const cancelledFirstOrderId = newOrderId();
+  await publishOrderCancelled(env.bus, cancelledFirstOrderId);
+  const lateCreatedSeq = await publishOrderCreated(env.bus, cancelledFirstOrderId, inMs(1_000));
+  await waitForHandled(env.bus, Subjects.OrderCreated, lateCreatedSeq);
+  expect(await jobState(cancelledFirstOrderId)).toBeUndefined();
+
+  // Delayed jobs fire in time order: once this later one fired, the cancelled ones would have too.
+  const laterOrderId = newOrderId();
+  await publishOrderCreated(env.bus, laterOrderId, inMs(2_500));
+  await waitForExpiration(laterOrderId);
+  expect(await storedExpirations(env.bus, cancelledOrderId)).toBe(0);
+  expect(await storedExpirations(env.bus, cancelledFirstOrderId)).toBe(0);
+});
+
+it('still fires when the service restarts before the deadline', async () => {
+  const orderId = newOrderId();
+  const expiresAt = inMs(3_000);
+  await publishOrderCreated(env.bus, orderId, expiresAt);
+  await waitFor(async () => (await jobState(orderId)) === 'delayed', { description: 'the job to be scheduled' });
+
+  await stopExpiration(expiration);
+  expiration = await startTestExpiration(env);
+  expect(Date.now()).toBeLessThan(expiresAt.getTime());
+
+  const { msg } = await waitForExpiration(orderId);
+  console.log(`expiration after a restart fired ${storedAtMs(msg) - expiresAt.getTime()} ms after expiresAt`);
+  expect(storedAtMs(msg)).toBeGreaterThanOrEqual(expiresAt.getTime());
+  await waitFor(() => expiration.metrics.jobsFired === 1, { description: 'the restarted worker to fire the job' });
+});
+
+it('delivers the expiration once NATS is back when NATS is down at fire time', async () => {
+  const orderId = newOrderId();
+  const expiresAt = inMs(1_500);
+  const failuresBefore = expiration.metrics.publishFailures;
+  await publishOrderCreated(env.bus, orderId, expiresAt);
+  await waitFor(async () => (await jobState(orderId)) === 'delayed', { description: 'the job to be scheduled' });
+
+  await env.nats.kill();
+  await waitFor(async () => ((await expiration.queue.queue.getJob(orderId))?.attemptsMade ?? 0) >= 1, {
+    timeoutMs: 20_000,
+    description: 'the job to fail while NATS is down',
+  });
+  expect(await jobState(orderId)).not.toBe('completed');
+  expect(expiration.metrics.publishFailures).toBeGreaterThan(failuresBefore);
+  await env.nats.restart();
+
+  const { msg } = await waitForExpiration(orderId, 30_000);
+  console.log(
+    `expiration with NATS down at fire time stored ${storedAtMs(msg) - expiresAt.getTime()} ms after expiresAt`,
+  );
+  await waitFor(async () => (await jobState(orderId)) === 'completed', { description: 'the job to complete' });
+  expect(await storedExpirations(env.bus, orderId)).toBe(1);
+}, 60_000);
+
+describe('the app', () => {
+  const app = () =>
+    createApp({
+      logger: createLogger('expiration'),
+      jwtKey: 'test-jwt-key',
+      readinessChecks: { redis: () => expiration.redis.status === 'ready', nats: () => env.bus.isConnected() },
+      metrics: { queueCounts: () => expiration.queue.counts(), metrics: expiration.metrics },
+    });
+
+  it('is ready with Redis and NATS up', async () => {
+    const res = await request(app()).get('/readyz').expect(200);
+    expect(res.body.checks).toEqual({ redis: 'ok', nats: 'ok' });
+  });
+
+  it('serves queue counts and counters in the Prometheus text format', async () => {
+    const orderId = newOrderId();
+    await publishOrderCreated(env.bus, orderId, inMs(-1_000));
+    await waitForExpiration(orderId);
+    await waitFor(async () => (await jobState(orderId)) === 'completed', { description: 'the job to complete' });
+
+    const res = await request(app()).get('/metrics').expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.text).toMatch(/^expiration_queue_jobs\{state="completed"\} [1-9]\d*$/m);
+    for (const state of ['waiting', 'delayed', 'active', 'failed']) {
+      expect(res.text).toMatch(new RegExp(`^expiration_queue_jobs\\{state="${state}"\\} \\d+$`, 'm'));
+    }
+    expect(expiration.metrics.jobsFired).toBeGreaterThan(0);
+    expect(res.text).toContain(`expiration_jobs_fired_total ${expiration.metrics.jobsFired}\n`);
+    expect(res.text).toContain(`expiration_publish_failures_total ${expiration.metrics.publishFailures}\n`);
+  });
+
+  it('has no API routes', async () => {
+    await request(app()).get('/api/expiration').expect(404);
+  });
+});

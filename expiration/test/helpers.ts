@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
+import type { JsMsg } from '@nats-io/jetstream';
+import {
+  createLogger,
+  EVENT_STREAM,
+  OrderStatus,
+  Publisher,
+  Subjects,
+  type Bus,
+  type OrderCancelledEvent,
+  type OrderCreatedEvent,
+  type ServiceRuntime,
+} from '@ticketing/common';
+import { waitFor, type ServiceTestEnvironment } from '@ticketing/common/testing';
+import { expirationEnv, type ExpirationConfig } from '../src/config';
+import { startExpiration, type RunningExpiration } from '../src/start-expiration';
+import { z } from 'zod';
+
+export function newOrderId(): string {
+  return randomBytes(12).toString('hex');
+}
+
+/** The service as main.ts starts it, on the test environment's Redis and bus, with short retries. */
+export function startTestExpiration(env: ServiceTestEnvironment): Promise<RunningExpiration> {
+  const config: ServiceRuntime<ExpirationConfig>['config'] = {
+    ...z.object(expirationEnv).parse({
+      JWT_KEY: 'test-jwt-key',
+      REDIS_URL: env.redis!.url,
+      REDIS_CONNECT_TIMEOUT_MS: 5_000,
+      EXPIRATION_RETRY_DELAY_MS: 200,
+      EXPIRATION_RETRY_MAX_DELAY_MS: 1_000,
+    }),
+    PORT: 0,
+    LOG_LEVEL: 'silent',
+    NATS_URL: env.nats.url,
+  };
+  return startExpiration({ config, logger: createLogger('expiration'), bus: env.bus });
+}
+
+/** Stops what startExpiration started in the order runService would: listeners first, Redis last. */
+export async function stopExpiration(running: RunningExpiration): Promise<void> {
+  for (const task of [...running.tasks].reverse()) {
+    await task.stop();
+  }
+}
+
+class OrderCreatedPublisher extends Publisher<OrderCreatedEvent> {
+  readonly subject = Subjects.OrderCreated;
+}
+
+class OrderCancelledPublisher extends Publisher<OrderCancelledEvent> {
+  readonly subject = Subjects.OrderCancelled;
+}
+
+/** Publishes order.created; each call has a new event id, like a redelivery the stream cannot dedupe. */
+export async function publishOrderCreated(bus: Bus, orderId: string, expiresAt: Date): Promise<number> {
+  const { seq } = await new OrderCreatedPublisher(bus).publish({
+    id: orderId,
+    version: 0,
+    status: OrderStatus.Created,
+    userId: newOrderId(),
+    expiresAt: expiresAt.toISOString(),
+    ticket: { id: newOrderId(), price: 20 },
+  });
+  return seq;
+}
+
+export async function publishOrderCancelled(bus: Bus, orderId: string): Promise<number> {
+  const { seq } = await new OrderCancelledPublisher(bus).publish({
+    id: orderId,
+    version: 1,
+    ticket: { id: newOrderId() },
+  });
+  return seq;
+}
+
+/** Waits until the service's durable consumer has handled (acked) everything up to stream sequence `seq`. */
+export async function waitForHandled(bus: Bus, subject: Subjects, seq: number): Promise<void> {
+  const durable = `expiration-${subject.replace(/\./g, '-')}`;
+  const jsm = await bus.jetstreamManager();
+  await waitFor(
+    async () => {
+      const info = await jsm.consumers.info(EVENT_STREAM, durable);
+      return info.delivered.stream_seq >= seq && info.num_ack_pending === 0 && info.num_pending === 0;
+    },
+    { timeoutMs: 15_000, description: `${durable} to handle stream sequence ${seq}` },
+  );
+}
+
+/** Every expiration.complete stored in the stream for this order. */
+export async function storedExpirations(bus: Bus, orderId: string): Promise<number> {
+  const jsm = await bus.jetstreamManager();
+  const { state } = await jsm.streams.info(EVENT_STREAM);
+  let count = 0;
+  for (let seq = state.first_seq; seq <= state.last_seq; seq += 1) {
+    const msg = await jsm.streams.getMessage(EVENT_STREAM, { seq }).catch(() => null);
+    if (msg?.subject === Subjects.ExpirationComplete && (msg.json() as { orderId: string }).orderId === orderId) {
+      count += 1;
+    }
+  }
+  return count;
+}
+
+/** When the stream stored the message, in ms since the epoch. */
+export function storedAtMs(msg: JsMsg): number {
+  return msg.time.getTime();
+}
+
+/** A TCP port nobody listens on right now (the OS picks it, then it is released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
