@@ -4,7 +4,6 @@ import { metricsRouter, type MetricsSource } from './routes/metrics';
 
 export interface AppOptions {
   logger: Logger;
-  jwtKey: string;
   readinessChecks?: ReadinessChecks;
   metrics: MetricsSource;
 }
@@ -16,7 +15,6 @@ export interface AppOptions {
 export function createApp(options: AppOptions): Express {
   return createServiceApp({
     logger: options.logger,
-    jwtKey: options.jwtKey,
     readinessChecks: options.readinessChecks,
     routers: [metricsRouter(options.metrics)],
   });

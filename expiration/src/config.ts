@@ -1,4 +1,3 @@
-import { commonEnv } from '@ticketing/common';
 import { z } from 'zod';
 
 const positiveInt = (message: string) =>
@@ -6,7 +5,6 @@ const positiveInt = (message: string) =>
 
 /** The expiration service's own environment variables (PORT, LOG_LEVEL and NATS_URL come from runService). */
 export const expirationEnv = {
-  JWT_KEY: commonEnv.JWT_KEY,
   REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, { error: 'must be a redis:// or rediss:// URL' }),
   /** How long start-up waits for Redis before giving up with exit code 1. */
   REDIS_CONNECT_TIMEOUT_MS: positiveInt('must be a positive integer (milliseconds)').default(10_000),

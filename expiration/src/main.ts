@@ -12,20 +12,13 @@ void runService({
   uses: { mongo: false, nats: true },
   env: expirationEnv,
   background: async (runtime) => {
-    try {
-      expiration = await startExpiration(runtime);
-    } catch (err) {
-      // runService does not catch background start-up failures; this keeps them one clear line.
-      runtime.logger.fatal(`cannot start: ${(err as Error).message}`);
-      process.exit(1);
-    }
+    expiration = await startExpiration(runtime);
     return expiration.tasks;
   },
   readinessChecks: () => ({ redis: () => expiration.redis.status === 'ready' }),
   createApp: (runtime, readinessChecks) =>
     createApp({
       logger: runtime.logger,
-      jwtKey: runtime.config.JWT_KEY,
       readinessChecks,
       metrics: { queueCounts: () => expiration.queue.counts(), metrics: expiration.metrics },
     }),

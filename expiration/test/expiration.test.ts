@@ -154,7 +154,6 @@ describe('the app', () => {
   const app = () =>
     createApp({
       logger: createLogger('expiration'),
-      jwtKey: 'test-jwt-key',
       readinessChecks: { redis: () => expiration.redis.status === 'ready', nats: () => env.bus.isConnected() },
       metrics: { queueCounts: () => expiration.queue.counts(), metrics: expiration.metrics },
     });

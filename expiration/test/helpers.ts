@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
 import type { JsMsg } from '@nats-io/jetstream';
 import {
   createLogger,
@@ -25,7 +24,6 @@ export function newOrderId(): string {
 export function startTestExpiration(env: ServiceTestEnvironment): Promise<RunningExpiration> {
   const config: ServiceRuntime<ExpirationConfig>['config'] = {
     ...z.object(expirationEnv).parse({
-      JWT_KEY: 'test-jwt-key',
       REDIS_URL: env.redis!.url,
       REDIS_CONNECT_TIMEOUT_MS: 5_000,
       EXPIRATION_RETRY_DELAY_MS: 200,
@@ -105,16 +103,4 @@ export async function storedExpirations(bus: Bus, orderId: string): Promise<numb
 /** When the stream stored the message, in ms since the epoch. */
 export function storedAtMs(msg: JsMsg): number {
   return msg.time.getTime();
-}
-
-/** A TCP port nobody listens on right now (the OS picks it, then it is released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -1,13 +1,13 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import {
+  findFreePort,
   startNatsServer,
   startRedisServer,
   waitFor,
   type TestNatsServer,
   type TestRedisServer,
 } from '@ticketing/common/testing';
-import { freePort } from './helpers';
 
 const repositoryRoot = path.join(__dirname, '..', '..');
 const main = path.join(__dirname, '..', 'src', 'main.ts');
@@ -43,8 +43,8 @@ afterAll(async () => {
 });
 
 it('starts, is ready with Redis and NATS, serves /metrics and shuts down cleanly on SIGTERM', async () => {
-  const port = await freePort();
-  const service = runMain({ PORT: String(port), JWT_KEY: 'k', NATS_URL: nats.url, REDIS_URL: redis.url });
+  const port = await findFreePort();
+  const service = runMain({ PORT: String(port), NATS_URL: nats.url, REDIS_URL: redis.url });
   try {
     const base = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200, {
@@ -73,10 +73,9 @@ it('starts, is ready with Redis and NATS, serves /metrics and shuts down cleanly
 }, 40_000);
 
 it('exits 1 with one clear line when Redis is unreachable at start-up', async () => {
-  const deadRedisPort = await freePort();
+  const deadRedisPort = await findFreePort();
   const service = runMain({
-    PORT: String(await freePort()),
-    JWT_KEY: 'k',
+    PORT: String(await findFreePort()),
     NATS_URL: nats.url,
     REDIS_URL: `redis://127.0.0.1:${deadRedisPort}`,
     REDIS_CONNECT_TIMEOUT_MS: '1000',
@@ -96,7 +95,7 @@ it('exits 1 with one clear line when Redis is unreachable at start-up', async ()
 }, 30_000);
 
 it('exits 1 naming REDIS_URL when it is missing or not a redis URL', async () => {
-  const service = runMain({ PORT: String(await freePort()), JWT_KEY: 'k', NATS_URL: nats.url, REDIS_URL: 'http://x' });
+  const service = runMain({ PORT: String(await findFreePort()), NATS_URL: nats.url, REDIS_URL: 'http://x' });
   expect(await service.exited).toBe(1);
   expect(service.output()).toContain('REDIS_URL: must be a redis:// or rediss:// URL');
 }, 30_000);

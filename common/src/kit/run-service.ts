@@ -36,7 +36,7 @@ export interface RunServiceOptions<Env extends z.ZodRawShape, Config> {
   env: Env;
   createApp(runtime: ServiceRuntime<Config>, readinessChecks: ReadinessChecks): Express;
   listeners?(runtime: ServiceRuntime<Config>): Listener<BaseEvent>[];
-  /** Started after the listeners; each task is stopped on shutdown before the connections close. */
+  /** Started before the listeners and stopped after them, before the connections close; a failure to start is fatal. */
   background?(runtime: ServiceRuntime<Config>): Promise<BackgroundTask[]> | BackgroundTask[];
   /** Extra readiness checks (e.g. Redis). */
   readinessChecks?(runtime: ServiceRuntime<Config>): ReadinessChecks;
@@ -93,12 +93,17 @@ export async function runService<Env extends z.ZodRawShape>(
     relay.start();
     steps.unshift({ name: 'outbox relay', run: () => relay.stop() });
   }
+  // Background tasks first: listeners may hand work to them (expiration's queue), and they stop after.
+  let tasks: BackgroundTask[];
+  try {
+    tasks = (await options.background?.(runtime)) ?? [];
+  } catch (err) {
+    return fail(logger, `cannot start: ${(err as Error).message}`);
+  }
+  for (const task of tasks) steps.unshift({ name: task.name, run: () => task.stop() });
   for (const listener of options.listeners?.(runtime) ?? []) {
     await listener.listen();
     steps.unshift({ name: `listener ${listener.durableName}`, run: () => listener.stop() });
-  }
-  for (const task of (await options.background?.(runtime)) ?? []) {
-    steps.unshift({ name: task.name, run: () => task.stop() });
   }
 
   const bus = runtime.bus;

@@ -9,8 +9,8 @@ import { requestLogger } from './request-logger';
 
 export interface ServiceAppOptions {
   logger: Logger;
-  /** Verifies session JWTs (see currentUser). */
-  jwtKey: string;
+  /** Verifies session JWTs (see currentUser); a service without user routes (expiration) has none. */
+  jwtKey?: string;
   /** The service's routes, mounted in this order after sessions and currentUser. */
   routers: Router[];
   /** Behind GET /readyz; none means ready whenever the process is up. */
@@ -47,19 +47,21 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   }
 
   app.use(express.json({ limit: options.bodyLimit ?? '100kb' }));
-  app.use(
-    cookieSession({
-      name: 'session',
-      // The cookie only carries a JWT, which is signed itself.
-      signed: false,
-      httpOnly: true,
-      sameSite: 'lax',
-      // `secure` is deliberately unset: the cookies library then marks the cookie Secure
-      // exactly when req.protocol is https (X-Forwarded-Proto from a trusted proxy).
-      // `secure: true` would make it refuse to set the cookie on plain-HTTP requests.
-    }),
-  );
-  app.use(currentUser(options.jwtKey));
+  if (options.jwtKey) {
+    app.use(
+      cookieSession({
+        name: 'session',
+        // The cookie only carries a JWT, which is signed itself.
+        signed: false,
+        httpOnly: true,
+        sameSite: 'lax',
+        // `secure` is deliberately unset: the cookies library then marks the cookie Secure
+        // exactly when req.protocol is https (X-Forwarded-Proto from a trusted proxy).
+        // `secure: true` would make it refuse to set the cookie on plain-HTTP requests.
+      }),
+    );
+    app.use(currentUser(options.jwtKey));
+  }
 
   for (const router of options.routers) {
     app.use(router);

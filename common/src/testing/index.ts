@@ -6,3 +6,4 @@ export * from './wait';
 export * from './memory-logger';
 export * from './routes';
 export * from './service-environment';
+export { findFreePort } from './server-process';
