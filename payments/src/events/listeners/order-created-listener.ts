@@ -1,0 +1,16 @@
+import { Listener, Subjects, type OrderCreatedEvent } from '@ticketing/common';
+import { Order } from '../../models/order';
+
+/** Keeps a copy of each new order: what payments needs to charge it and to check its owner. */
+export class OrderCreatedListener extends Listener<OrderCreatedEvent> {
+  readonly subject = Subjects.OrderCreated;
+
+  async onMessage(data: OrderCreatedEvent['data']): Promise<void> {
+    // Insert-if-absent: a redelivered order.created, or one arriving after later versions, changes nothing.
+    await Order.updateOne(
+      { _id: data.id },
+      { $setOnInsert: { version: data.version, userId: data.userId, price: data.ticket.price, status: data.status } },
+      { upsert: true },
+    );
+  }
+}
