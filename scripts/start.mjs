@@ -1,5 +1,6 @@
-// `npm start`: installs whatever is missing, then runs the one-machine stack in the
-// foreground until Ctrl-C or SIGTERM (settings: see local/stack/src/cli.ts).
+// `npm start` (and `npm run dev`, which adds --dev): installs whatever is missing, then runs the
+// one-machine stack in the foreground until Ctrl-C or SIGTERM (arguments and settings: see
+// local/stack/src/cli.ts, which also builds the services when their build is stale).
 // The launcher runs in this process from its TypeScript sources through @swc-node/register:
 // it starts in about a second, there is no build output that could be stale, and there is
 // no extra process in between to pass signals on.

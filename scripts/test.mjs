@@ -12,7 +12,12 @@ const outDir = mkdtempSync(path.join(tmpdir(), 'ticketing-jest-'));
 const outputFile = path.join(outDir, 'results.json');
 const jest = spawnSync(
   process.execPath,
-  [path.join(repoRoot, 'node_modules/jest/bin/jest.js'), '--json', `--outputFile=${outputFile}`, ...process.argv.slice(2)],
+  [
+    path.join(repoRoot, 'node_modules/jest/bin/jest.js'),
+    '--json',
+    `--outputFile=${outputFile}`,
+    ...process.argv.slice(2),
+  ],
   { cwd: repoRoot, stdio: 'inherit' },
 );
 

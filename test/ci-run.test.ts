@@ -28,7 +28,11 @@ function runCiWithFakeNpm(exitCode: number): { status: number | null; npmCalls: 
       encoding: 'utf8',
     });
     const lines = result.stdout.trim().split('\n');
-    return { status: result.status, npmCalls: readFileSync(callsFile, 'utf8').trim().split('\n'), lastLine: lines[lines.length - 1] };
+    return {
+      status: result.status,
+      npmCalls: readFileSync(callsFile, 'utf8').trim().split('\n'),
+      lastLine: lines[lines.length - 1],
+    };
   } finally {
     rmSync(binDir, { recursive: true, force: true });
   }

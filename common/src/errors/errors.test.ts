@@ -76,9 +76,7 @@ describe('RequestValidationError', () => {
   });
 
   it('reports errors that belong to no single field without a field', () => {
-    const error = new RequestValidationError([
-      { type: 'unknown_fields', msg: 'Unknown fields', fields: [] },
-    ]);
+    const error = new RequestValidationError([{ type: 'unknown_fields', msg: 'Unknown fields', fields: [] }]);
 
     expect(error.serializeErrors()).toEqual([{ message: 'Unknown fields' }]);
   });

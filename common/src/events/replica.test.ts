@@ -6,7 +6,10 @@ import { applyReplicaUpdate } from './replica';
 let mongo: TestMongo;
 const TicketCopy = mongoose.model(
   'TicketCopy',
-  new mongoose.Schema({ title: String, price: Number, version: { type: Number, required: true } }, { versionKey: false }),
+  new mongoose.Schema(
+    { title: String, price: Number, version: { type: Number, required: true } },
+    { versionKey: false },
+  ),
 );
 const id = new mongoose.Types.ObjectId().toHexString();
 

@@ -27,6 +27,8 @@ export async function applyReplicaUpdate<T extends { version: number }>(
   const current = (await model.findById(id, { version: 1 }, { session }).lean()) as { version: number } | null;
   if (current && current.version >= version) return 'duplicate';
   throw new EventTooEarlyError(
-    current ? `version ${version} arrived while the copy is at ${current.version}` : `version ${version} of unknown record ${id}`,
+    current
+      ? `version ${version} arrived while the copy is at ${current.version}`
+      : `version ${version} of unknown record ${id}`,
   );
 }

@@ -3,11 +3,7 @@ import pino, { DestinationStream, Logger } from 'pino';
 export type { Logger } from 'pino';
 
 /** Header values that would let anyone reading the logs act as the user. */
-const REDACTED_PATHS = [
-  'req.headers.cookie',
-  'req.headers.authorization',
-  'res.headers["set-cookie"]',
-];
+const REDACTED_PATHS = ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'];
 
 export interface LoggerOptions {
   /** Defaults to LOG_LEVEL, else `silent` under jest (NODE_ENV=test), else `info`. */

@@ -20,7 +20,12 @@ void runService({
       );
       res.status(201).json({ eventId });
     });
-    return createServiceApp({ logger: runtime.logger, jwtKey: runtime.config.JWT_KEY, routers: [router], readinessChecks });
+    return createServiceApp({
+      logger: runtime.logger,
+      jwtKey: runtime.config.JWT_KEY,
+      routers: [router],
+      readinessChecks,
+    });
   },
   background: (runtime) => [{ name: 'fixture task', stop: () => runtime.logger.info('fixture task stopped') }],
 });

@@ -43,7 +43,13 @@ afterAll(async () => {
 
 it('starts from the environment, is ready, publishes through the outbox and shuts down cleanly on SIGTERM', async () => {
   const port = await findFreePort();
-  const service = runFixture({ PORT: String(port), JWT_KEY: 'k', MONGO_URI: mongo.uri, NATS_URL: nats.url, GREETING: 'hi' });
+  const service = runFixture({
+    PORT: String(port),
+    JWT_KEY: 'k',
+    MONGO_URI: mongo.uri,
+    NATS_URL: nats.url,
+    GREETING: 'hi',
+  });
   try {
     const base = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200, {

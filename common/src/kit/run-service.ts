@@ -80,7 +80,11 @@ export async function runService<Env extends z.ZodRawShape>(
       await mongoose.connect(config.MONGO_URI!, { serverSelectionTimeoutMS: 10_000 });
     }
     if (options.uses.nats) {
-      runtime.bus = await connectBus({ servers: config.NATS_URL!, name: `${options.name}-${os.hostname()}-${process.pid}`, logger });
+      runtime.bus = await connectBus({
+        servers: config.NATS_URL!,
+        name: `${options.name}-${os.hostname()}-${process.pid}`,
+        logger,
+      });
       await runtime.bus.ensureStream();
     }
   } catch (err) {

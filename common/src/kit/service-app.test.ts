@@ -55,10 +55,7 @@ describe('createServiceApp', () => {
   });
 
   it('marks the cookie Secure when a trusted proxy says the request came over HTTPS', async () => {
-    const response = await request(buildApp())
-      .post('/api/users/signin')
-      .set('X-Forwarded-Proto', 'https')
-      .send({});
+    const response = await request(buildApp()).post('/api/users/signin').set('X-Forwarded-Proto', 'https').send({});
 
     const [cookie] = response.headers['set-cookie'] as unknown as string[];
     expect(cookie).toMatch(/; secure; httponly$/);
@@ -90,7 +87,10 @@ describe('request logging', () => {
     const handlerLine = lines.find((line) => line.msg === 'handler log');
     expect(handlerLine).toMatchObject({ service: 'test-service', note: 'from the handler', req: { id: firstId } });
     const completedLine = lines.find((line) => line.msg === 'request completed');
-    expect(completedLine).toMatchObject({ req: { id: firstId, method: 'GET', url: '/api/log' }, res: { statusCode: 200 } });
+    expect(completedLine).toMatchObject({
+      req: { id: firstId, method: 'GET', url: '/api/log' },
+      res: { statusCode: 200 },
+    });
   });
 
   it('keeps an incoming x-request-id', async () => {
@@ -100,9 +100,7 @@ describe('request logging', () => {
   });
 
   it('replaces an incoming x-request-id that is not a plain token', async () => {
-    const response = await request(buildApp())
-      .get('/api/log')
-      .set(REQUEST_ID_HEADER, 'evil"}\t{"level":60');
+    const response = await request(buildApp()).get('/api/log').set(REQUEST_ID_HEADER, 'evil"}\t{"level":60');
 
     expect(response.headers[REQUEST_ID_HEADER]).toMatch(/^[0-9a-f-]{36}$/);
   });
@@ -112,7 +110,10 @@ describe('request logging', () => {
 
     await request(buildApp(logger)).get('/nowhere');
 
-    expect(lines.find((line) => line.msg === 'request completed')).toMatchObject({ level: 40, res: { statusCode: 404 } });
+    expect(lines.find((line) => line.msg === 'request completed')).toMatchObject({
+      level: 40,
+      res: { statusCode: 404 },
+    });
   });
 
   it('never writes cookies, the session or authorization headers to the log', async () => {

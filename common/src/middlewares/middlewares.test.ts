@@ -54,8 +54,14 @@ describe('currentUser and requireAuth', () => {
     ['a session without jwt', sessionCookie({ user: 'admin' })],
     ['a jwt that is not a string', sessionCookie({ jwt: { id: USER_ID } })],
     ['a jwt that is not a JWT', sessionCookie({ jwt: 'abc.def.ghi' })],
-    ['unsigned (alg none)', sessionCookie({ jwt: jwt.sign({ id: USER_ID, email: 'a@b.com' }, null, { algorithm: 'none' }) })],
-    ['signed with another algorithm', sessionCookie({ jwt: jwt.sign({ id: USER_ID, email: 'a@b.com' }, JWT_KEY, { algorithm: 'HS512' }) })],
+    [
+      'unsigned (alg none)',
+      sessionCookie({ jwt: jwt.sign({ id: USER_ID, email: 'a@b.com' }, null, { algorithm: 'none' }) }),
+    ],
+    [
+      'signed with another algorithm',
+      sessionCookie({ jwt: jwt.sign({ id: USER_ID, email: 'a@b.com' }, JWT_KEY, { algorithm: 'HS512' }) }),
+    ],
     ['a payload without email', sessionCookie({ jwt: jwt.sign({ id: USER_ID }, JWT_KEY) })],
   ])('treats this session as signed out: %s', async (_description, cookie) => {
     const whoami = await request(app).get('/whoami').set('Cookie', cookie);
@@ -131,10 +137,13 @@ describe('requireObjectIdParam', () => {
   });
   const app = createServiceApp({ logger: createLogger('test'), jwtKey: JWT_KEY, routers: [router] });
 
-  it.each(['not-an-id', '123', 'zzzzzzzzzzzzzzzzzzzzzzzz', '6b01f1392dad1b761be159a8x'])('answers 404 for %s', async (id) => {
-    const response = await request(app).get(`/things/${id}`).expect(404);
-    expect(response.body).toEqual({ errors: [{ message: 'Thing not found' }] });
-  });
+  it.each(['not-an-id', '123', 'zzzzzzzzzzzzzzzzzzzzzzzz', '6b01f1392dad1b761be159a8x'])(
+    'answers 404 for %s',
+    async (id) => {
+      const response = await request(app).get(`/things/${id}`).expect(404);
+      expect(response.body).toEqual({ errors: [{ message: 'Thing not found' }] });
+    },
+  );
 
   it('passes a valid ObjectId on', async () => {
     await request(app).get('/things/6b01f1392dad1b761be159a8').expect(200, { id: '6b01f1392dad1b761be159a8' });

@@ -55,7 +55,9 @@ describe('startTestMongo', () => {
     await mongoose.connect(engine.uri);
     await mongoose.connection.collection('things').insertOne({ name: 'ticket' });
 
-    expect(await mongoose.connection.collection('things').findOne({}, { projection: { _id: 0 } })).toEqual({ name: 'ticket' });
+    expect(await mongoose.connection.collection('things').findOne({}, { projection: { _id: 0 } })).toEqual({
+      name: 'ticket',
+    });
   });
 
   it('gives each caller of a MONGO_URI server its own database, dropped on stop', async () => {

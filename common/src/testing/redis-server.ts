@@ -7,7 +7,18 @@ export function startRedisServer(): Promise<TestRedisServer> {
   return startTestServer({
     command: 'redis-server',
     urlScheme: 'redis',
-    args: (port, dataDir) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', dataDir],
+    args: (port, dataDir) => [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--dir',
+      dataDir,
+    ],
     readyLine: 'Ready to accept connections',
   });
 }

@@ -131,7 +131,11 @@ export interface TestServerSpec {
 export async function startTestServer(spec: TestServerSpec): Promise<TestServer> {
   const port = await findFreePort();
   const dataDir = await makeTempDir(`ticketing-${spec.command}-`);
-  const server = new ServerProcess({ command: spec.command, args: spec.args(port, dataDir), readyLine: spec.readyLine });
+  const server = new ServerProcess({
+    command: spec.command,
+    args: spec.args(port, dataDir),
+    readyLine: spec.readyLine,
+  });
   try {
     await server.start();
   } catch (err) {

@@ -8,7 +8,9 @@ import { verifySessionJwt } from '../middlewares/session-jwt';
 function jwtIn(cookieHeader: string[]): string {
   const [cookie] = cookieHeader;
   expect(cookie.startsWith('session=')).toBe(true);
-  const session = JSON.parse(Buffer.from(cookie.slice('session='.length), 'base64').toString('utf8')) as { jwt: string };
+  const session = JSON.parse(Buffer.from(cookie.slice('session='.length), 'base64').toString('utf8')) as {
+    jwt: string;
+  };
   return session.jwt;
 }
 
@@ -34,7 +36,9 @@ describe('signin', () => {
       res.json(req.session);
     });
 
-    const response = await request(app).get('/').set('Cookie', signin({ id: 'u1', email: 'a@b.com' }));
+    const response = await request(app)
+      .get('/')
+      .set('Cookie', signin({ id: 'u1', email: 'a@b.com' }));
 
     expect(verifySessionJwt(response.body.jwt, TEST_JWT_KEY)).toEqual({ id: 'u1', email: 'a@b.com' });
   });

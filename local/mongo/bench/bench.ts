@@ -59,7 +59,10 @@ async function main(): Promise<void> {
   await Ticket.init();
 
   console.log('Embedded MongoDB engine through mongoose 9 (engine in its own process)');
-  const single = await measure((i) => Ticket.create({ title: `single ${i}`, price: 10, userId: 'u', code: `s-${i}` }), 2_000);
+  const single = await measure(
+    (i) => Ticket.create({ title: `single ${i}`, price: 10, userId: 'u', code: `s-${i}` }),
+    2_000,
+  );
   console.log(`Model.create:            ${fmt(single.perSecond, 0)} inserts/s (p50 ${fmt(single.p50)} ms)`);
   await Ticket.deleteMany({});
 
@@ -84,8 +87,12 @@ async function main(): Promise<void> {
     const byId = await measure((i) => Ticket.findById(ids[(i * 7919) % ids.length]).lean(), LOOKUPS);
     const byField = await measure((i) => Ticket.findOne({ code: `c-${(i * 7919) % size}` }).lean(), LOOKUPS);
     results.set(size, { byId, byField });
-    console.log(`  findById       @${size}: p50 ${fmt(byId.p50)} ms, p99 ${fmt(byId.p99)} ms, ${fmt(byId.perSecond, 0)}/s`);
-    console.log(`  find by index  @${size}: p50 ${fmt(byField.p50)} ms, p99 ${fmt(byField.p99)} ms, ${fmt(byField.perSecond, 0)}/s`);
+    console.log(
+      `  findById       @${size}: p50 ${fmt(byId.p50)} ms, p99 ${fmt(byId.p99)} ms, ${fmt(byId.perSecond, 0)}/s`,
+    );
+    console.log(
+      `  find by index  @${size}: p50 ${fmt(byField.p50)} ms, p99 ${fmt(byField.p99)} ms, ${fmt(byField.perSecond, 0)}/s`,
+    );
   }
 
   const small = results.get(SIZES[0])!;
@@ -95,7 +102,10 @@ async function main(): Promise<void> {
   console.log(`lookup p50 ratio 100k/1k: findById ${fmt(idRatio, 2)}x, indexed field ${fmt(fieldRatio, 2)}x`);
   const floors = [
     [`findById p99 at 100k < ${FIND_BY_ID_P99_FLOOR_MS} ms`, large.byId.p99 < FIND_BY_ID_P99_FLOOR_MS],
-    [`lookup time flat within ${FLATNESS_FLOOR}x from 1k to 100k`, idRatio < FLATNESS_FLOOR && fieldRatio < FLATNESS_FLOOR],
+    [
+      `lookup time flat within ${FLATNESS_FLOOR}x from 1k to 100k`,
+      idRatio < FLATNESS_FLOOR && fieldRatio < FLATNESS_FLOOR,
+    ],
   ] as const;
   for (const [name, ok] of floors) console.log(`${ok ? 'PASS' : 'FAIL'} ${name}`);
 

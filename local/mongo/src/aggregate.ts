@@ -11,7 +11,17 @@ import type { Options } from 'mingo/types';
 import { MongoCommandError, badValue } from './errors';
 import { compileFilter, compileSort } from './matcher';
 import { valuesAtPath } from './paths';
-import { Doc, MISSING, Value, bsonTypeOf, cloneValue, isPlainObject, toNumber, valueKey, withPlainNumbers } from './values';
+import {
+  Doc,
+  MISSING,
+  Value,
+  bsonTypeOf,
+  cloneValue,
+  isPlainObject,
+  toNumber,
+  valueKey,
+  withPlainNumbers,
+} from './values';
 
 export interface PipelineContext {
   /** The documents of another collection of the same database, as the caller may see them. */
@@ -21,8 +31,23 @@ export interface PipelineContext {
 
 /** Stages evaluated by mingo; everything that filters, orders or joins is done here with BSON semantics. */
 const mingoStages = new Set([
-  '$project', '$addFields', '$set', '$unset', '$group', '$unwind', '$replaceRoot', '$replaceWith',
-  '$sortByCount', '$bucket', '$bucketAuto', '$facet', '$sample', '$redact', '$densify', '$fill', '$setWindowFields',
+  '$project',
+  '$addFields',
+  '$set',
+  '$unset',
+  '$group',
+  '$unwind',
+  '$replaceRoot',
+  '$replaceWith',
+  '$sortByCount',
+  '$bucket',
+  '$bucketAuto',
+  '$facet',
+  '$sample',
+  '$redact',
+  '$densify',
+  '$fill',
+  '$setWindowFields',
 ]);
 
 /**
@@ -52,7 +77,8 @@ function mingoOptions(variables: Doc | undefined): Partial<Options> {
 }
 
 export function runPipeline(input: Doc[], pipeline: Value, context: PipelineContext): Doc[] {
-  if (!Array.isArray(pipeline)) throw new MongoCommandError(14, 'TypeMismatch', "'pipeline' option must be specified as an array");
+  if (!Array.isArray(pipeline))
+    throw new MongoCommandError(14, 'TypeMismatch', "'pipeline' option must be specified as an array");
   let docs = input;
   let pending: Doc[] = [];
   const flushMingo = () => {
@@ -62,7 +88,11 @@ export function runPipeline(input: Doc[], pipeline: Value, context: PipelineCont
   };
   for (const stage of pipeline as Doc[]) {
     if (!isPlainObject(stage) || Object.keys(stage).length !== 1) {
-      throw new MongoCommandError(40323, 'Location40323', 'A pipeline stage specification object must contain exactly one field.');
+      throw new MongoCommandError(
+        40323,
+        'Location40323',
+        'A pipeline stage specification object must contain exactly one field.',
+      );
     }
     const [name, spec] = Object.entries(stage)[0];
     if (mingoStages.has(name)) {
@@ -98,7 +128,8 @@ function runStage(docs: Doc[], name: string, spec: Value, context: PipelineConte
     case '$lookup':
       return lookup(docs, spec as Doc, context);
     case '$unionWith': {
-      const { coll, pipeline } = typeof spec === 'string' ? { coll: spec, pipeline: [] } : (spec as { coll: string; pipeline?: Doc[] });
+      const { coll, pipeline } =
+        typeof spec === 'string' ? { coll: spec, pipeline: [] } : (spec as { coll: string; pipeline?: Doc[] });
       return [...docs, ...runPipeline(context.collectionDocuments(coll), pipeline ?? [], context)];
     }
     case '$out':
@@ -128,8 +159,14 @@ function joinValues(doc: Doc, path: string): Value[] {
 }
 
 function lookup(docs: Doc[], spec: Doc, context: PipelineContext): Doc[] {
-  const { from, localField, foreignField, as } = spec as { from: string; localField?: string; foreignField?: string; as: string };
-  if (typeof from !== 'string' || typeof as !== 'string') throw new MongoCommandError(40321, 'Location40321', '$lookup needs from and as');
+  const { from, localField, foreignField, as } = spec as {
+    from: string;
+    localField?: string;
+    foreignField?: string;
+    as: string;
+  };
+  if (typeof from !== 'string' || typeof as !== 'string')
+    throw new MongoCommandError(40321, 'Location40321', '$lookup needs from and as');
   const foreign = context.collectionDocuments(from);
   let byKey: Map<string, Doc[]> | undefined;
   if (localField !== undefined && foreignField !== undefined) {
@@ -159,6 +196,8 @@ function lookup(docs: Doc[], spec: Doc, context: PipelineContext): Doc[] {
 
 function letVariables(doc: Doc, spec: Doc | undefined): Doc {
   if (!spec || Object.keys(spec).length === 0) return {};
-  const [evaluated] = new Aggregator([{ $addFields: spec }], mingoOptions(undefined)).run([withPlainNumbers(doc)]) as Doc[];
+  const [evaluated] = new Aggregator([{ $addFields: spec }], mingoOptions(undefined)).run([
+    withPlainNumbers(doc),
+  ]) as Doc[];
   return Object.fromEntries(Object.keys(spec).map((name) => [name, evaluated[name]]));
 }

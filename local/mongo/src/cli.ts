@@ -21,7 +21,8 @@ function parseArgs(argv: string[]): { port: number; host: string; dataDir?: stri
       process.exit(0);
     } else if (flag === '--port') {
       const port = Number(needValue());
-      if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be an integer from 0 to 65535, got '${value}'`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        fail(`--port must be an integer from 0 to 65535, got '${value}'`);
       options.port = port;
     } else if (flag === '--host') options.host = needValue();
     else if (flag === '--data-dir') options.dataDir = needValue();
@@ -47,7 +48,9 @@ async function main(): Promise<void> {
     if (code === 'EADDRINUSE') fail(`port ${options.port} on ${options.host} is already in use`);
     fail((error as Error).message);
   }
-  console.log(`embedded-mongo listening on ${mongo.uri}${options.dataDir ? ` (data in ${options.dataDir})` : ' (in memory)'}`);
+  console.log(
+    `embedded-mongo listening on ${mongo.uri}${options.dataDir ? ` (data in ${options.dataDir})` : ' (in memory)'}`,
+  );
   const shutdown = () => {
     void mongo.stop().then(() => process.exit(0));
   };

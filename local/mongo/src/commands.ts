@@ -110,7 +110,10 @@ export class CommandExecutor {
       else reply = this.run(name, handler, command, context);
     } catch (error) {
       if (error instanceof LockWaitError) return { waitFor: error.holder };
-      reply = error instanceof MongoCommandError ? error.toReply() : { ok: 0, errmsg: String((error as Error)?.message ?? error), code: 1, codeName: 'InternalError' };
+      reply =
+        error instanceof MongoCommandError
+          ? error.toReply()
+          : { ok: 0, errmsg: String((error as Error)?.message ?? error), code: 1, codeName: 'InternalError' };
     }
     this.persist(this.storage.takeJournalOps());
     return { reply };
@@ -159,7 +162,11 @@ export class CommandExecutor {
     const session = this.session(sessionKey);
     if (start) {
       if (session.txn && session.txn.txnNumber >= txnNumber) {
-        throw new MongoCommandError(225, 'TransactionTooOld', `txnNumber ${txnNumber} is less than or equal to the last one used in this session`);
+        throw new MongoCommandError(
+          225,
+          'TransactionTooOld',
+          `txnNumber ${txnNumber} is less than or equal to the last one used in this session`,
+        );
       }
       if (session.txn) this.storage.abort(session.txn, 'a newer transaction started');
       session.txn = this.storage.beginTransaction(txnNumber);
@@ -179,7 +186,8 @@ export class CommandExecutor {
       if (txn.state !== 'committed') this.storage.commit(txn);
       return { ok: 1 };
     }
-    if (txn.state === 'committed') throw new MongoCommandError(256, 'TransactionCommitted', 'Transaction has been committed.');
+    if (txn.state === 'committed')
+      throw new MongoCommandError(256, 'TransactionCommitted', 'Transaction has been committed.');
     if (txn.state === 'aborted') throw noSuchTransaction(txn.txnNumber, txn.abortReason);
     this.storage.abort(txn, 'aborted by the client');
     return { ok: 1 };
@@ -272,13 +280,27 @@ export class CommandExecutor {
             },
       )
       .filter((info) => filter(info));
-    return this.cursorReply(`${context.db}.$cmd.listCollections`, collections, command.cursor as Doc | undefined, false);
+    return this.cursorReply(
+      `${context.db}.$cmd.listCollections`,
+      collections,
+      command.cursor as Doc | undefined,
+      false,
+    );
   }
 
   private create(command: Doc, context: Context): Doc {
     const name = collectionName(command, 'create');
-    for (const option of ['capped', 'validator', 'viewOn', 'timeseries', 'clusteredIndex', 'collation', 'changeStreamPreAndPostImages']) {
-      if (command[option] !== undefined && command[option] !== false) throw notSupported(`the collection option '${option}'`);
+    for (const option of [
+      'capped',
+      'validator',
+      'viewOn',
+      'timeseries',
+      'clusteredIndex',
+      'collation',
+      'changeStreamPreAndPostImages',
+    ]) {
+      if (command[option] !== undefined && command[option] !== false)
+        throw notSupported(`the collection option '${option}'`);
     }
     if (this.storage.collection(context.db, name)) {
       throw new MongoCommandError(48, 'NamespaceExists', `Collection ${context.db}.${name} already exists.`);
@@ -295,7 +317,8 @@ export class CommandExecutor {
 
   private createIndexes(command: Doc, context: Context): Doc {
     const name = collectionName(command, 'createIndexes');
-    if (!Array.isArray(command.indexes) || command.indexes.length === 0) throw badValue('Must specify at least one index to create');
+    if (!Array.isArray(command.indexes) || command.indexes.length === 0)
+      throw badValue('Must specify at least one index to create');
     const existed = this.storage.collection(context.db, name) !== undefined;
     const collection = this.storage.createCollection(context.db, name);
     const before = collection.indexSpecs().length;
@@ -314,7 +337,12 @@ export class CommandExecutor {
 
   private listIndexes(command: Doc, context: Context): Doc {
     const collection = this.requireCollection(context.db, collectionName(command, 'listIndexes'));
-    return this.cursorReply(collection.ns, collection.indexSpecs() as unknown as Doc[], command.cursor as Doc | undefined, false);
+    return this.cursorReply(
+      collection.ns,
+      collection.indexSpecs() as unknown as Doc[],
+      command.cursor as Doc | undefined,
+      false,
+    );
   }
 
   private dropIndexes(command: Doc, context: Context): Doc {
@@ -327,12 +355,14 @@ export class CommandExecutor {
     else if (Array.isArray(target)) names = target.map(String);
     else if (isPlainObject(target)) {
       const match = collection.indexSpecs().find((spec) => valueKey(spec.key) === valueKey(target));
-      if (!match) throw new MongoCommandError(27, 'IndexNotFound', `can't find index with key: ${JSON.stringify(target)}`);
+      if (!match)
+        throw new MongoCommandError(27, 'IndexNotFound', `can't find index with key: ${JSON.stringify(target)}`);
       names = [match.name];
     } else throw badValue('invalid index specification for dropIndexes');
     for (const name of names) {
       if (name === '_id_') throw new MongoCommandError(72, 'InvalidOptions', 'cannot drop _id index');
-      if (!collection.indexes.has(name)) throw new MongoCommandError(27, 'IndexNotFound', `index not found with name [${name}]`);
+      if (!collection.indexes.has(name))
+        throw new MongoCommandError(27, 'IndexNotFound', `index not found with name [${name}]`);
     }
     for (const name of names) this.storage.dropIndex(collection, name);
     return { nIndexesWas: before, ok: 1 };
@@ -366,7 +396,12 @@ export class CommandExecutor {
     if (project) docs = docs.map(project);
     const singleBatch = command.singleBatch === true || limit < 0;
     const batchSize = command.batchSize === undefined ? undefined : toNumber(command.batchSize);
-    return this.cursorReply(`${context.db}.${name}`, docs, batchSize === undefined ? undefined : { batchSize }, singleBatch);
+    return this.cursorReply(
+      `${context.db}.${name}`,
+      docs,
+      batchSize === undefined ? undefined : { batchSize },
+      singleBatch,
+    );
   }
 
   private cursorReply(ns: string, docs: Doc[], options: Doc | undefined, singleBatch: boolean): Doc {
@@ -386,7 +421,11 @@ export class CommandExecutor {
     if (!cursor) throw new MongoCommandError(43, 'CursorNotFound', `cursor id ${id.toString()} not found`);
     const ns = `${context.db}.${String(command.collection)}`;
     if (cursor.ns !== ns && !cursor.ns.startsWith(`${context.db}.$cmd`)) {
-      throw new MongoCommandError(13, 'Unauthorized', `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${cursor.ns}`);
+      throw new MongoCommandError(
+        13,
+        'Unauthorized',
+        `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${cursor.ns}`,
+      );
     }
     const batch = takeBatch(cursor.remaining, command.batchSize === undefined ? Infinity : toNumber(command.batchSize));
     cursor.remaining = cursor.remaining.slice(batch.length);
@@ -427,7 +466,8 @@ export class CommandExecutor {
     for (const doc of this.matching(collection, command.query, context.txn)) {
       for (const { value } of valuesAtPath(doc, command.key)) {
         if (value === MISSING) continue;
-        for (const item of Array.isArray(value) ? value : [value]) if (!seen.has(valueKey(item))) seen.set(valueKey(item), item);
+        for (const item of Array.isArray(value) ? value : [value])
+          if (!seen.has(valueKey(item))) seen.set(valueKey(item), item);
       }
     }
     return { values: [...seen.values()], ok: 1 };
@@ -438,10 +478,14 @@ export class CommandExecutor {
     rejectCollation(command);
     if (command.explain) throw notSupported('explain');
     const name = command.aggregate;
-    const docs = runPipeline(this.matching(this.storage.collection(context.db, name), {}, context.txn), command.pipeline, {
-      collectionDocuments: (other) => this.matching(this.storage.collection(context.db, other), {}, context.txn),
-      variables: command.let as Doc | undefined,
-    });
+    const docs = runPipeline(
+      this.matching(this.storage.collection(context.db, name), {}, context.txn),
+      command.pipeline,
+      {
+        collectionDocuments: (other) => this.matching(this.storage.collection(context.db, other), {}, context.txn),
+        variables: command.let as Doc | undefined,
+      },
+    );
     return this.cursorReply(`${context.db}.${name}`, docs, command.cursor as Doc | undefined, false);
   }
 
@@ -475,7 +519,11 @@ export class CommandExecutor {
     return { ...reply, nModified: modified, ...(upserted.length > 0 ? { upserted } : {}) };
   }
 
-  private updateDocuments(context: Context, name: string, spec: Doc): { matched: number; modified: number; upsertedId?: Value } {
+  private updateDocuments(
+    context: Context,
+    name: string,
+    spec: Doc,
+  ): { matched: number; modified: number; upsertedId?: Value } {
     const update = spec.u;
     validateUpdate(update);
     if (spec.multi === true && isReplacement(update)) {
@@ -529,7 +577,8 @@ export class CommandExecutor {
       try {
         n += apply(items[index], index);
       } catch (error) {
-        if (!(error instanceof MongoCommandError) || error.errorLabels.includes('TransientTransactionError')) throw error;
+        if (!(error instanceof MongoCommandError) || error.errorLabels.includes('TransientTransactionError'))
+          throw error;
         writeErrors.push({ index, code: error.code, codeName: error.codeName, errmsg: error.message, ...error.extra });
         if (ordered) break;
       }
@@ -561,9 +610,17 @@ export class CommandExecutor {
     if (target) {
       const details: { positional?: number } = {};
       filter.matches(target.doc, details);
-      const updated = applyUpdate(target.doc, update!, { inserting: false, positional: details.positional, arrayFilters });
+      const updated = applyUpdate(target.doc, update!, {
+        inserting: false,
+        positional: details.positional,
+        arrayFilters,
+      });
       if (!valuesEqual(updated, target.doc)) this.storage.replace(collection!, target.idKey, updated, context.txn);
-      return { lastErrorObject: { n: 1, updatedExisting: true }, value: shape(command.new === true ? updated : target.doc), ok: 1 };
+      return {
+        lastErrorObject: { n: 1, updatedExisting: true },
+        value: shape(command.new === true ? updated : target.doc),
+        ok: 1,
+      };
     }
     if (command.upsert === true) {
       const doc = upsertDocument((command.query as Doc) ?? {}, update!, arrayFilters);
@@ -600,7 +657,9 @@ function checkHint(collection: Collection | undefined, hint: Value): void {
     .indexSpecs()
     .some((spec) => (typeof hint === 'string' ? spec.name === hint : valueKey(spec.key) === valueKey(hint)));
   if (!exists) {
-    throw badValue('error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index');
+    throw badValue(
+      'error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index',
+    );
   }
 }
 
@@ -609,7 +668,8 @@ function rejectCollation(command: Doc): void {
 }
 
 function sortDocs(docs: Doc[], sort: Doc | undefined): Doc[] {
-  if (sort && Object.keys(sort).length === 1 && '$natural' in sort) return toNumber(sort.$natural) < 0 ? [...docs].reverse() : docs;
+  if (sort && Object.keys(sort).length === 1 && '$natural' in sort)
+    return toNumber(sort.$natural) < 0 ? [...docs].reverse() : docs;
   const compare = compileSort(sort);
   return compare ? [...docs].sort(compare) : docs;
 }
@@ -633,7 +693,7 @@ function withId(doc: Doc): Doc {
   if (doc._id === undefined) return { _id: new ObjectId(), ...doc };
   if (Array.isArray(doc._id)) throw badValue("can't use an array for _id");
   if (isPlainObject(doc._id) && Object.keys(doc._id).some((key) => key.startsWith('$'))) {
-    throw badValue('_id fields may not contain \'$\'-prefixed fields');
+    throw badValue("_id fields may not contain '$'-prefixed fields");
   }
   if (Object.keys(doc)[0] === '_id') return doc;
   const { _id, ...rest } = doc;
@@ -684,13 +744,22 @@ function indexSpec(raw: Doc): IndexSpec {
   }
   for (const [field, direction] of Object.entries(raw.key)) {
     if (!isNumeric(direction) || ![1, -1].includes(toNumber(direction))) {
-      throw new MongoCommandError(67, 'CannotCreateIndex', `index type ${JSON.stringify(direction)} on '${field}' is not supported by the embedded MongoDB engine`);
+      throw new MongoCommandError(
+        67,
+        'CannotCreateIndex',
+        `index type ${JSON.stringify(direction)} on '${field}' is not supported by the embedded MongoDB engine`,
+      );
     }
   }
   for (const option of ['collation', 'wildcardProjection', 'weights', '2dsphereIndexVersion', 'hidden']) {
     if (raw[option] !== undefined && raw[option] !== false) throw notSupported(`the index option '${option}'`);
   }
-  const name = typeof raw.name === 'string' ? raw.name : Object.entries(raw.key).map(([k, v]) => `${k}_${toNumber(v)}`).join('_');
+  const name =
+    typeof raw.name === 'string'
+      ? raw.name
+      : Object.entries(raw.key)
+          .map(([k, v]) => `${k}_${toNumber(v)}`)
+          .join('_');
   const spec: IndexSpec = { v: 2, key: raw.key, name };
   if (raw.unique === true) spec.unique = true;
   if (raw.sparse === true) spec.sparse = true;
@@ -701,4 +770,3 @@ function indexSpec(raw: Doc): IndexSpec {
   if (raw.expireAfterSeconds !== undefined) spec.expireAfterSeconds = toNumber(raw.expireAfterSeconds);
   return spec;
 }
-

@@ -29,7 +29,9 @@ export class Journal {
   static open(dir: string, storage: Storage, log: (message: string) => void): Journal {
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, FILE);
-    const { records, liveDocuments } = fs.existsSync(file) ? replayFile(file, storage, log) : { records: 0, liveDocuments: 0 };
+    const { records, liveDocuments } = fs.existsSync(file)
+      ? replayFile(file, storage, log)
+      : { records: 0, liveDocuments: 0 };
     const journal = new Journal(dir, log);
     journal.records = records;
     journal.compactIfWorthwhile(storage, liveDocuments);
@@ -91,7 +93,11 @@ function encodeRecord(ops: JournalOp[]): Buffer {
   return Buffer.concat([header, body]);
 }
 
-function replayFile(file: string, storage: Storage, log: (message: string) => void): { records: number; liveDocuments: number } {
+function replayFile(
+  file: string,
+  storage: Storage,
+  log: (message: string) => void,
+): { records: number; liveDocuments: number } {
   const data = fs.readFileSync(file);
   let offset = 0;
   let records = 0;
@@ -104,7 +110,9 @@ function replayFile(file: string, storage: Storage, log: (message: string) => vo
     records++;
   }
   if (offset < data.length) {
-    log(`journal: ignoring a torn or corrupt record at byte ${offset} (${data.length - offset} bytes), from an interrupted write`);
+    log(
+      `journal: ignoring a torn or corrupt record at byte ${offset} (${data.length - offset} bytes), from an interrupted write`,
+    );
     fs.truncateSync(file, offset);
   }
   return { records, liveDocuments: storage.documentCount() };

@@ -49,7 +49,12 @@ function compileDocument(filter: Doc, variables: Doc | undefined, equalities?: M
   return (doc, details) => clauses.every((clause) => clause(doc, details));
 }
 
-function compileLogical(operator: string, condition: Value, variables: Doc | undefined, equalities?: Map<string, Value[]>): Matcher {
+function compileLogical(
+  operator: string,
+  condition: Value,
+  variables: Doc | undefined,
+  equalities?: Map<string, Value[]>,
+): Matcher {
   switch (operator) {
     case '$and':
     case '$or':
@@ -57,7 +62,9 @@ function compileLogical(operator: string, condition: Value, variables: Doc | und
       if (!Array.isArray(condition) || condition.length === 0) {
         throw badValue(`${operator} argument must be a non-empty array`);
       }
-      const parts = condition.map((sub) => compileDocument(sub as Doc, variables, operator === '$and' ? equalities : undefined));
+      const parts = condition.map((sub) =>
+        compileDocument(sub as Doc, variables, operator === '$and' ? equalities : undefined),
+      );
       if (operator === '$and') return (doc, details) => parts.every((part) => part(doc, details));
       if (operator === '$or') return (doc, details) => parts.some((part) => part(doc, details));
       return (doc) => !parts.some((part) => part(doc));
@@ -83,7 +90,12 @@ function isOperatorObject(condition: Value): condition is Doc {
   return keys.length > 0 && keys[0].startsWith('$');
 }
 
-function compileField(path: string, condition: Value, variables: Doc | undefined, equalities?: Map<string, Value[]>): Matcher {
+function compileField(
+  path: string,
+  condition: Value,
+  variables: Doc | undefined,
+  equalities?: Map<string, Value[]>,
+): Matcher {
   if (isOperatorObject(condition)) {
     if (equalities) {
       if ('$eq' in condition) equalities.set(path, [condition.$eq]);
@@ -105,7 +117,12 @@ type PathTest = (candidates: PathValue[], details?: MatchDetails) => boolean;
  * Applies a value test to each value reached by the path and, for arrays, to each element:
  * `{ tags: 'a' }` matches `{ tags: ['a', 'b'] }`.
  */
-function anyCandidate(candidates: PathValue[], test: ValueTest, details: MatchDetails | undefined, intoArrays: boolean): boolean {
+function anyCandidate(
+  candidates: PathValue[],
+  test: ValueTest,
+  details: MatchDetails | undefined,
+  intoArrays: boolean,
+): boolean {
   for (const candidate of candidates) {
     if (test(candidate.value)) {
       if (details && candidate.arrayIndex !== undefined) details.positional = candidate.arrayIndex;
@@ -126,7 +143,8 @@ function anyCandidate(candidates: PathValue[], test: ValueTest, details: MatchDe
 function equalityTest(expected: Value): ValueTest {
   if (isRegex(expected)) {
     const regex = toRegExp(expected);
-    return (value) => (typeof value === 'string' && regex.test(value)) || (isRegex(value) && valuesEqual(value, expected));
+    return (value) =>
+      (typeof value === 'string' && regex.test(value)) || (isRegex(value) && valuesEqual(value, expected));
   }
   if (expected === null) return (value) => value === MISSING || value === null || value === undefined;
   return (value) => value !== MISSING && valuesEqual(value, expected);
@@ -137,7 +155,13 @@ function rangeTest(expected: Value, accept: (comparison: number) => boolean): Va
   return (value) => value !== MISSING && typeRank(value) === rank && accept(compareValues(value, expected));
 }
 
-function compileOperator(path: string, operator: string, operand: Value, condition: Doc, variables: Doc | undefined): PathTest {
+function compileOperator(
+  path: string,
+  operator: string,
+  operand: Value,
+  condition: Doc,
+  variables: Doc | undefined,
+): PathTest {
   switch (operator) {
     case '$eq':
       return (candidates, details) => anyCandidate(candidates, equalityTest(operand), details, true);
@@ -146,13 +170,37 @@ function compileOperator(path: string, operator: string, operand: Value, conditi
       return (candidates) => !anyCandidate(candidates, test, undefined, true);
     }
     case '$gt':
-      return (candidates, details) => anyCandidate(candidates, rangeTest(operand, (c) => c > 0), details, true);
+      return (candidates, details) =>
+        anyCandidate(
+          candidates,
+          rangeTest(operand, (c) => c > 0),
+          details,
+          true,
+        );
     case '$gte':
-      return (candidates, details) => anyCandidate(candidates, rangeTest(operand, (c) => c >= 0), details, true);
+      return (candidates, details) =>
+        anyCandidate(
+          candidates,
+          rangeTest(operand, (c) => c >= 0),
+          details,
+          true,
+        );
     case '$lt':
-      return (candidates, details) => anyCandidate(candidates, rangeTest(operand, (c) => c < 0), details, true);
+      return (candidates, details) =>
+        anyCandidate(
+          candidates,
+          rangeTest(operand, (c) => c < 0),
+          details,
+          true,
+        );
     case '$lte':
-      return (candidates, details) => anyCandidate(candidates, rangeTest(operand, (c) => c <= 0), details, true);
+      return (candidates, details) =>
+        anyCandidate(
+          candidates,
+          rangeTest(operand, (c) => c <= 0),
+          details,
+          true,
+        );
     case '$in':
     case '$nin': {
       if (!Array.isArray(operand)) throw badValue(`${operator} needs an array`);
@@ -169,7 +217,8 @@ function compileOperator(path: string, operator: string, operand: Value, conditi
       const wanted = (Array.isArray(operand) ? operand : [operand]).map(typeAlias);
       const test: ValueTest = (value) => value !== MISSING && wanted.some((alias) => matchesType(value, alias));
       return (candidates, details) =>
-        candidates.some((c) => Array.isArray(c.value) && wanted.includes('array')) || anyCandidate(candidates, test, details, true);
+        candidates.some((c) => Array.isArray(c.value) && wanted.includes('array')) ||
+        anyCandidate(candidates, test, details, true);
     }
     case '$regex': {
       const regex = toRegExp(
@@ -200,14 +249,16 @@ function compileOperator(path: string, operator: string, operand: Value, conditi
     case '$not': {
       if (isRegex(operand)) {
         const regex = toRegExp(operand);
-        return (candidates) => !anyCandidate(candidates, (v) => typeof v === 'string' && regex.test(v), undefined, true);
+        return (candidates) =>
+          !anyCandidate(candidates, (v) => typeof v === 'string' && regex.test(v), undefined, true);
       }
       if (!isOperatorObject(operand)) throw badValue('$not needs a regex or a document');
       const inner = compileField(path, operand, variables);
       return (candidates) => !inner(reassemble(path, candidates));
     }
     case '$mod': {
-      if (!Array.isArray(operand) || operand.length !== 2) throw badValue('malformed mod, needs to be an array of 2 numbers');
+      if (!Array.isArray(operand) || operand.length !== 2)
+        throw badValue('malformed mod, needs to be an array of 2 numbers');
       const [divisor, remainder] = operand.map(toNumber);
       const test: ValueTest = (value) => isNumeric(value) && Math.trunc(toNumber(value)) % divisor === remainder;
       return (candidates, details) => anyCandidate(candidates, test, details, true);
@@ -292,7 +343,8 @@ function matchesType(value: Value, alias: string): boolean {
 export function compileSort(spec: Doc | undefined): ((a: Doc, b: Doc) => number) | undefined {
   if (!spec || Object.keys(spec).length === 0) return undefined;
   const keys = Object.entries(spec).map(([path, direction]) => {
-    if (isPlainObject(direction)) throw badValue(`sort by ${JSON.stringify(direction)} is not supported by the embedded MongoDB engine`);
+    if (isPlainObject(direction))
+      throw badValue(`sort by ${JSON.stringify(direction)} is not supported by the embedded MongoDB engine`);
     const dir = toNumber(direction);
     if (dir !== 1 && dir !== -1) throw badValue(`$sort key ordering must be 1 (for ascending) or -1 (for descending)`);
     return { path, dir };

@@ -67,7 +67,8 @@ export function setPath(doc: Doc, parts: string[], value: Value): void {
     const part = parts[i];
     let next: Value;
     if (Array.isArray(current)) {
-      if (!isIndex(part)) throw new PathNotViableError(`Cannot create field '${part}' in element {${parts[i - 1]}: [...]}`);
+      if (!isIndex(part))
+        throw new PathNotViableError(`Cannot create field '${part}' in element {${parts[i - 1]}: [...]}`);
       next = current[Number(part)];
       if (next === undefined || next === null) {
         next = {};
@@ -84,7 +85,9 @@ export function setPath(doc: Doc, parts: string[], value: Value): void {
       throw new PathNotViableError(`Cannot create field '${part}' in element {${parts[i - 1]}: ${String(current)}}`);
     }
     if (!isPlainObject(next) && !Array.isArray(next)) {
-      throw new PathNotViableError(`Cannot create field '${parts[i + 1]}' in element {${part}: ${JSON.stringify(next)}}`);
+      throw new PathNotViableError(
+        `Cannot create field '${parts[i + 1]}' in element {${part}: ${JSON.stringify(next)}}`,
+      );
     }
     current = next;
   }

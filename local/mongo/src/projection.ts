@@ -55,7 +55,11 @@ export function compileProjection(projection: Doc | undefined, filter?: Compiled
         const matcher = compileFilter({ v: { $elemMatch: spec.$elemMatch } }).matches;
         addPath(root, path).elemMatch = (element) => matcher({ v: [element] });
       } else {
-        throw new MongoCommandError(2, 'BadValue', `projection operator ${Object.keys(spec)[0]} is not supported by the embedded MongoDB engine`);
+        throw new MongoCommandError(
+          2,
+          'BadValue',
+          `projection operator ${Object.keys(spec)[0]} is not supported by the embedded MongoDB engine`,
+        );
       }
       continue;
     }

@@ -194,7 +194,12 @@ export function idKeyOf(id: Value): string {
   return valueKey(id);
 }
 
-export function duplicateKeyError(collection: Collection, indexName: string, keyPattern: Doc, keyValue: Doc): MongoCommandError {
+export function duplicateKeyError(
+  collection: Collection,
+  indexName: string,
+  keyPattern: Doc,
+  keyValue: Doc,
+): MongoCommandError {
   const dup = Object.entries(keyValue)
     .map(([field, value]) => `${field}: ${formatValue(value)}`)
     .join(', ');
@@ -276,13 +281,25 @@ export class Storage {
     if (existing) {
       const sameKey = valueKey(existing.spec.key) === valueKey(spec.key);
       if (existing.spec.name === spec.name && !sameKey) {
-        throw new MongoCommandError(86, 'IndexKeySpecsConflict', `An existing index has the same name as the requested index but different keys. Requested index: ${formatValue(spec)}, existing index: ${formatValue(existing.spec)}`);
+        throw new MongoCommandError(
+          86,
+          'IndexKeySpecsConflict',
+          `An existing index has the same name as the requested index but different keys. Requested index: ${formatValue(spec)}, existing index: ${formatValue(existing.spec)}`,
+        );
       }
       if (existing.spec.name !== spec.name) {
-        throw new MongoCommandError(85, 'IndexOptionsConflict', `Index already exists with a different name: ${existing.spec.name}`);
+        throw new MongoCommandError(
+          85,
+          'IndexOptionsConflict',
+          `Index already exists with a different name: ${existing.spec.name}`,
+        );
       }
       if (valueKey(indexOptions(existing.spec)) !== valueKey(indexOptions(spec))) {
-        throw new MongoCommandError(86, 'IndexKeySpecsConflict', `An existing index has the same name as the requested index but different options: ${spec.name}`);
+        throw new MongoCommandError(
+          86,
+          'IndexKeySpecsConflict',
+          `An existing index has the same name as the requested index but different options: ${spec.name}`,
+        );
       }
       return false;
     }
@@ -312,7 +329,8 @@ export class Storage {
 
   documentCount(): number {
     let n = 0;
-    for (const collections of this.databases.values()) for (const collection of collections.values()) n += collection.count();
+    for (const collections of this.databases.values())
+      for (const collection of collections.values()) n += collection.count();
     return n;
   }
 
@@ -481,7 +499,13 @@ export class Storage {
     this.applyCommitted(collection, idKey, doc, ++this.seq);
   }
 
-  private checkUnique(collection: Collection, idKey: string, old: Doc | null, doc: Doc | null, txn?: Transaction): void {
+  private checkUnique(
+    collection: Collection,
+    idKey: string,
+    old: Doc | null,
+    doc: Doc | null,
+    txn?: Transaction,
+  ): void {
     if (!doc) return;
     for (const index of collection.indexes.values()) {
       if (!index.unique) continue;
@@ -565,7 +589,8 @@ export class Storage {
       if (ids.size === 0) this.garbage.delete(collection);
     }
     if (this.active.size === 0) {
-      for (const collections of this.databases.values()) for (const collection of collections.values()) collection.recentlyChanged.clear();
+      for (const collections of this.databases.values())
+        for (const collection of collections.values()) collection.recentlyChanged.clear();
     }
   }
 
@@ -632,7 +657,8 @@ export class Storage {
             const dates = valuesAtPath(doc, index.fields[0])
               .flatMap(({ value }) => (Array.isArray(value) ? value : [value]))
               .filter((value): value is Date => value instanceof Date);
-            if (dates.length > 0 && Math.min(...dates.map((d) => d.getTime())) <= cutoff) this.delete(collection, idKey);
+            if (dates.length > 0 && Math.min(...dates.map((d) => d.getTime())) <= cutoff)
+              this.delete(collection, idKey);
           }
         }
       }
@@ -656,7 +682,8 @@ function isIndexableEquality(value: Value): boolean {
 }
 
 function validateNamespace(db: string, name: string): void {
-  if (!db || /[/\\. "$]/.test(db)) throw new MongoCommandError(73, 'InvalidNamespace', `Invalid database name: '${db}'`);
+  if (!db || /[/\\. "$]/.test(db))
+    throw new MongoCommandError(73, 'InvalidNamespace', `Invalid database name: '${db}'`);
   if (!name || name.includes('$') || name.startsWith('.') || name.includes('\0')) {
     throw new MongoCommandError(73, 'InvalidNamespace', `Invalid collection name: ${name}`);
   }

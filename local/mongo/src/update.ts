@@ -27,8 +27,20 @@ export interface UpdateContext {
 }
 
 const operators = new Set([
-  '$set', '$unset', '$inc', '$mul', '$min', '$max', '$push', '$addToSet', '$pull', '$pullAll', '$pop',
-  '$rename', '$setOnInsert', '$currentDate',
+  '$set',
+  '$unset',
+  '$inc',
+  '$mul',
+  '$min',
+  '$max',
+  '$push',
+  '$addToSet',
+  '$pull',
+  '$pullAll',
+  '$pop',
+  '$rename',
+  '$setOnInsert',
+  '$currentDate',
 ]);
 
 export type Update = Doc | Doc[];
@@ -56,15 +68,21 @@ export function validateUpdate(update: Value): asserts update is Update {
   if (!isPlainObject(update)) throw failedToParse('Update argument must be either an object or an array');
   if (isReplacement(update)) {
     for (const key of Object.keys(update)) {
-      if (key.startsWith('$')) throw badValue(`The dollar ($) prefixed field '${key}' in '${key}' is not allowed in the context of an update's replacement document.`);
+      if (key.startsWith('$'))
+        throw badValue(
+          `The dollar ($) prefixed field '${key}' in '${key}' is not allowed in the context of an update's replacement document.`,
+        );
     }
     return;
   }
   for (const [operator, fields] of Object.entries(update)) {
     if (!operators.has(operator)) {
-      throw failedToParse(`Unknown modifier: ${operator}. Expected a valid update modifier or pipeline-style update specified as an array`);
+      throw failedToParse(
+        `Unknown modifier: ${operator}. Expected a valid update modifier or pipeline-style update specified as an array`,
+      );
     }
-    if (!isPlainObject(fields)) throw failedToParse(`Modifiers operate on fields but we found type ${bsonTypeName(fields)} instead.`);
+    if (!isPlainObject(fields))
+      throw failedToParse(`Modifiers operate on fields but we found type ${bsonTypeName(fields)} instead.`);
   }
   checkConflicts(update);
 }
@@ -77,12 +95,21 @@ function checkConflicts(update: Doc): void {
       if (operator === '$rename') paths.push(String((fields as Doc)[path]));
     }
   }
-  const normalized = paths.map((path) => path.split('.').filter((p) => !p.startsWith('$')).join('.'));
+  const normalized = paths.map((path) =>
+    path
+      .split('.')
+      .filter((p) => !p.startsWith('$'))
+      .join('.'),
+  );
   for (let i = 0; i < normalized.length; i++) {
     for (let j = i + 1; j < normalized.length; j++) {
       const [a, b] = [normalized[i], normalized[j]];
       if (a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`)) {
-        throw new MongoCommandError(40, 'ConflictingUpdateOperators', `Updating the path '${paths[j]}' would create a conflict at '${paths[i]}'`);
+        throw new MongoCommandError(
+          40,
+          'ConflictingUpdateOperators',
+          `Updating the path '${paths[j]}' would create a conflict at '${paths[i]}'`,
+        );
       }
     }
   }
@@ -122,14 +149,19 @@ export function applyUpdate(doc: Doc, update: Update, context: UpdateContext): D
 }
 
 const immutableId = () =>
-  new MongoCommandError(66, 'ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
+  new MongoCommandError(
+    66,
+    'ImmutableField',
+    "Performing an update on the path '_id' would modify the immutable field '_id'",
+  );
 
 /** Resolves `$`, `$[]` and `$[name]` into concrete paths. */
 function expandPath(doc: Doc, path: string, context: UpdateContext): string[][] {
   let paths: string[][] = [[]];
   for (const part of path.split('.')) {
     if (part === '$') {
-      if (context.positional === undefined) throw badValue('The positional operator did not find the match needed from the query.');
+      if (context.positional === undefined)
+        throw badValue('The positional operator did not find the match needed from the query.');
       paths = paths.map((p) => [...p, String(context.positional)]);
     } else if (part.startsWith('$[')) {
       const name = part.slice(2, -1);
@@ -150,7 +182,8 @@ function arrayFilterFor(name: string, arrayFilters: Doc[] | undefined): (element
   const filter = arrayFilters?.find((f) => Object.keys(f).some((key) => key === name || key.startsWith(`${name}.`)));
   if (!filter) throw badValue(`No array filter found for identifier '${name}' in path`);
   const renamed: Doc = {};
-  for (const [key, condition] of Object.entries(filter)) renamed[key === name ? 'v' : `v${key.slice(name.length)}`] = condition;
+  for (const [key, condition] of Object.entries(filter))
+    renamed[key === name ? 'v' : `v${key.slice(name.length)}`] = condition;
   const { matches } = compileFilter(renamed);
   return (element) => matches({ v: element });
 }
@@ -168,16 +201,23 @@ function applyOperator(doc: Doc, operator: string, path: string[], operand: Valu
       return;
     case '$inc':
     case '$mul': {
-      if (!isNumeric(operand)) throw typeMismatch(`Cannot ${operator === '$inc' ? 'increment' : 'multiply'} with non-numeric argument: {${where}: ${formatValue(operand)}}`);
+      if (!isNumeric(operand))
+        throw typeMismatch(
+          `Cannot ${operator === '$inc' ? 'increment' : 'multiply'} with non-numeric argument: {${where}: ${formatValue(operand)}}`,
+        );
       if (current !== MISSING && !isNumeric(current)) {
-        throw typeMismatch(`Cannot apply ${operator} to a value of non-numeric type. {_id: ${formatValue(original._id)}} has the field '${path[path.length - 1]}' of non-numeric type ${bsonTypeName(current)}`);
+        throw typeMismatch(
+          `Cannot apply ${operator} to a value of non-numeric type. {_id: ${formatValue(original._id)}} has the field '${path[path.length - 1]}' of non-numeric type ${bsonTypeName(current)}`,
+        );
       }
       setPath(doc, path, arithmetic(current === MISSING ? 0 : current, operand, operator, current === MISSING));
       return;
     }
     case '$min':
     case '$max': {
-      const replace = current === MISSING || (operator === '$min' ? compareValues(operand, current) < 0 : compareValues(operand, current) > 0);
+      const replace =
+        current === MISSING ||
+        (operator === '$min' ? compareValues(operand, current) < 0 : compareValues(operand, current) > 0);
       if (replace) setPath(doc, path, cloneValue(operand));
       return;
     }
@@ -187,7 +227,8 @@ function applyOperator(doc: Doc, operator: string, path: string[], operand: Valu
       return;
     }
     case '$rename': {
-      if (typeof operand !== 'string') throw badValue(`The 'to' field for $rename must be a string: ${where}: ${formatValue(operand)}`);
+      if (typeof operand !== 'string')
+        throw badValue(`The 'to' field for $rename must be a string: ${where}: ${formatValue(operand)}`);
       if (current === MISSING) return;
       unsetPath(doc, path);
       setPath(doc, operand.split('.'), current);
@@ -198,9 +239,13 @@ function applyOperator(doc: Doc, operator: string, path: string[], operand: Valu
       const array = arrayAt(current, where, original);
       const modifiers = isPlainObject(operand) && '$each' in operand ? operand : undefined;
       const items = modifiers ? (modifiers.$each as Value[]) : [operand];
-      if (!Array.isArray(items)) throw badValue(`The argument to $each in ${operator} must be an array but it was of type: ${bsonTypeName(items)}`);
+      if (!Array.isArray(items))
+        throw badValue(
+          `The argument to $each in ${operator} must be an array but it was of type: ${bsonTypeName(items)}`,
+        );
       if (operator === '$addToSet') {
-        for (const item of items) if (!array.some((existing) => valuesEqual(existing, item))) array.push(cloneValue(item));
+        for (const item of items)
+          if (!array.some((existing) => valuesEqual(existing, item))) array.push(cloneValue(item));
       } else {
         const position = modifiers?.$position !== undefined ? toNumber(modifiers.$position) : array.length;
         const at = position < 0 ? Math.max(0, array.length + position) : Math.min(position, array.length);
@@ -227,16 +272,23 @@ function applyOperator(doc: Doc, operator: string, path: string[], operand: Valu
         const keys = Object.keys(operand);
         const onValues = keys.length > 0 && keys[0].startsWith('$') && !['$and', '$or', '$nor'].includes(keys[0]);
         const { matches } = compileFilter(onValues ? { v: operand } : operand);
-        remove = onValues ? (element) => matches({ v: element }) : (element) => isPlainObject(element) && matches(element);
+        remove = onValues
+          ? (element) => matches({ v: element })
+          : (element) => isPlainObject(element) && matches(element);
       } else {
         remove = (element) => valuesEqual(element, operand);
       }
-      setPath(doc, path, current.filter((element) => !remove(element)));
+      setPath(
+        doc,
+        path,
+        current.filter((element) => !remove(element)),
+      );
       return;
     }
     case '$pop': {
       if (current === MISSING) return;
-      if (!Array.isArray(current)) throw badValue(`Path '${where}' contains an element of non-array type '${bsonTypeName(current)}'`);
+      if (!Array.isArray(current))
+        throw badValue(`Path '${where}' contains an element of non-array type '${bsonTypeName(current)}'`);
       const popped = [...current];
       if (toNumber(operand) === -1) popped.shift();
       else popped.pop();
@@ -251,7 +303,9 @@ function applyOperator(doc: Doc, operator: string, path: string[], operand: Valu
 function arrayAt(current: Value, where: string, original: Doc): Value[] {
   if (current === MISSING) return [];
   if (!Array.isArray(current)) {
-    throw badValue(`The field '${where}' must be an array but is of type ${bsonTypeName(current)} in document {_id: ${formatValue(original._id)}}`);
+    throw badValue(
+      `The field '${where}' must be an array but is of type ${bsonTypeName(current)} in document {_id: ${formatValue(original._id)}}`,
+    );
   }
   return [...current];
 }

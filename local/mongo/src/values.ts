@@ -322,7 +322,12 @@ export function formatValue(value: Value): string {
  * stays a JS number unless integral (then a `Double`, so that 3.0 is stored and returned as a double).
  */
 export function decodeDocument(bytes: Uint8Array): Doc {
-  const doc = deserialize(bytes, { promoteValues: false, promoteLongs: false, promoteBuffers: false, bsonRegExp: true });
+  const doc = deserialize(bytes, {
+    promoteValues: false,
+    promoteLongs: false,
+    promoteBuffers: false,
+    bsonRegExp: true,
+  });
   return normalizeNumbers(doc) as Doc;
 }
 

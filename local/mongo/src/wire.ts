@@ -47,7 +47,8 @@ function parseOpMsg(message: Buffer): { command: Doc; flags: number } {
   let end = message.length;
   if (flags & CHECKSUM_PRESENT) {
     end -= 4;
-    if (crc32c(message.subarray(0, end)) !== message.readUInt32LE(end)) throw new ProtocolError('OP_MSG checksum mismatch');
+    if (crc32c(message.subarray(0, end)) !== message.readUInt32LE(end))
+      throw new ProtocolError('OP_MSG checksum mismatch');
   }
   let offset = 20;
   let command: Doc | undefined;
