@@ -1,6 +1,7 @@
 import request, { type Response } from 'supertest';
 import { User } from '../src/models/user';
-import { buildApp, captureLogs, sessionCookieFrom, useTestEnvironment } from './setup';
+import { captureLogs } from '@ticketing/common/testing';
+import { buildApp, sessionCookieFrom, useTestEnvironment } from './setup';
 
 useTestEnvironment();
 
@@ -8,7 +9,7 @@ const PASSWORD = 'Tr0ub4dor&3-unique-marker';
 
 describe('passwords and hashes', () => {
   it('never appear in a response or a log line, on any route or failure', async () => {
-    const logs = captureLogs();
+    const logs = captureLogs({ serviceName: 'auth', level: 'trace' });
     const app = buildApp({
       logger: logs.logger,
       signinThrottle: { maxFailuresPerEmail: 2, maxFailuresPerClient: 100, windowSeconds: 600 },

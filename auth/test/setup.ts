@@ -1,4 +1,4 @@
-import { createLogger, type Logger } from '@ticketing/common';
+import { createLogger } from '@ticketing/common';
 import { startServiceTestEnvironment, TEST_JWT_KEY, type ServiceTestEnvironment } from '@ticketing/common/testing';
 import type { Express } from 'express';
 import request, { type Response } from 'supertest';
@@ -22,13 +22,6 @@ export function buildApp(overrides: Partial<AuthAppOptions> = {}): Express {
       ...overrides.signinThrottle,
     },
   });
-}
-
-/** A pino logger whose JSON lines are kept in `raw`, at the most verbose level. */
-export function captureLogs(): { logger: Logger; raw: string[] } {
-  const raw: string[] = [];
-  const logger = createLogger('auth', { level: 'trace', destination: { write: (line: string) => raw.push(line) } });
-  return { logger, raw };
 }
 
 /** MongoDB (and NATS, as for every service) for this test file, with the indexes built and data cleared before each test. */

@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import request from 'supertest';
 import { BadRequestError, errorHandler, NotFoundError, TooManyRequestsError } from '.';
 import { createServiceApp } from '../kit/service-app';
-import { captureLogs } from '../../test/log-capture';
+import { captureLogs } from '../testing/log-capture';
 
 function appThrowing(error: unknown) {
   const logs = captureLogs();

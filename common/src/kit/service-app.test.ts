@@ -2,7 +2,7 @@ import { Router } from 'express';
 import request from 'supertest';
 import { createServiceApp, Logger, REQUEST_ID_HEADER } from '.';
 import { signin } from '../testing/signin';
-import { captureLogs } from '../../test/log-capture';
+import { captureLogs } from '../testing/log-capture';
 
 const JWT_KEY = 'service-app-test-key';
 

@@ -1,7 +1,7 @@
 import { Agent, createServer, get, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createShutdown, ShutdownStep } from '.';
-import { captureLogs } from '../../test/log-capture';
+import { captureLogs } from '../testing/log-capture';
 
 function listen(server: Server): Promise<number> {
   return new Promise((resolve) => {

@@ -7,3 +7,4 @@ export * from './memory-logger';
 export * from './routes';
 export * from './service-environment';
 export { findFreePort } from './server-process';
+export * from './log-capture';

@@ -1,4 +1,4 @@
-import { createLogger, Logger } from '../src/kit/logger';
+import { createLogger, type Logger } from '../kit/logger';
 
 export interface CapturedLogs {
   logger: Logger;
@@ -8,12 +8,12 @@ export interface CapturedLogs {
   raw: string[];
 }
 
-/** A real pino logger at level debug whose JSON lines are kept in memory for assertions. */
-export function captureLogs(): CapturedLogs {
+/** A real pino logger (level debug unless told) whose JSON lines are kept in memory for assertions. */
+export function captureLogs({ serviceName = 'test-service', level = 'debug' } = {}): CapturedLogs {
   const raw: string[] = [];
   const lines: Record<string, unknown>[] = [];
-  const logger = createLogger('test-service', {
-    level: 'debug',
+  const logger = createLogger(serviceName, {
+    level,
     destination: {
       write(line: string) {
         raw.push(line);
