@@ -1,19 +1,45 @@
-// `npm start` runs this through scripts/start.mjs: the one-machine stack in the foreground
-// until Ctrl-C or SIGTERM. Settings come from the environment:
+// `npm start` and `npm run dev` run this through scripts/start.mjs: the whole system in the
+// foreground until Ctrl-C or SIGTERM. Arguments: `--replicas N`, `--dev` (services in watch
+// mode instead of their builds). Settings come from the environment (see README.md):
+//   REPLICAS                            instances of each service (like --replicas)
+//   GATEWAY_PORT                        where the system is reached (3000)
+//   SERVICE_BASE_PORT                   services' ports: auth on it, tickets 100 above, ... (3100)
 //   MONGO_URI / NATS_URL / REDIS_URL    use a server that already runs instead of starting one
 //   MONGO_PORT / NATS_PORT / REDIS_PORT ports to start on (27018 / 4223 / 6380: next to the
 //                                       usual 27017 / 4222 / 6379, which this machine may be using)
+//   STRIPE_PORT                         the fake Stripe API's port (12111)
+//   STRIPE_SECRET_KEY                   use real Stripe (with STRIPE_WEBHOOK_SECRET) instead of the fake
+//   JWT_KEY                             session signing key (else one generated once in the data dir)
 //   STACK_DATA_DIR                      where data and logs are kept (.data at the repository root)
+// Every other variable (LOG_LEVEL, EXPIRATION_WINDOW_SECONDS, ...) reaches the services as it is.
+import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { staleBuilds } from './build';
+import { compactLogLine, logLevelOf } from './log-lines';
+import { repoRoot, SERVICE_NAMES, type ServiceName } from './services';
 import { StackStartError, startStack, type InfrastructureName, type ServerChoice, type Stack } from './index';
 
-const repoRoot = path.resolve(__dirname, '../../..');
 const PARENT_CHECK_INTERVAL_MS = 500;
+const MAX_REPLICAS = 20;
+const WARN_LEVEL = 40;
 
-const settings: Record<InfrastructureName, { urlVariable: string; portVariable: string; defaultPort: number }> = {
+const infrastructureSettings: Record<
+  InfrastructureName,
+  { urlVariable: string; portVariable: string; defaultPort: number }
+> = {
   mongo: { urlVariable: 'MONGO_URI', portVariable: 'MONGO_PORT', defaultPort: 27018 },
   nats: { urlVariable: 'NATS_URL', portVariable: 'NATS_PORT', defaultPort: 4223 },
   redis: { urlVariable: 'REDIS_URL', portVariable: 'REDIS_PORT', defaultPort: 6380 },
+};
+
+/** What to change when a component cannot start, shown after its error. */
+const hints: Record<string, string> = {
+  mongo: 'settings: MONGO_PORT, or MONGO_URI to use a running server',
+  nats: 'settings: NATS_PORT, or NATS_URL to use a running server',
+  redis: 'settings: REDIS_PORT, or REDIS_URL to use a running server',
+  gateway: 'setting: GATEWAY_PORT',
+  stripe: 'setting: STRIPE_PORT',
 };
 
 function fail(message: string): never {
@@ -21,35 +47,90 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-function serverChoice(name: InfrastructureName): ServerChoice {
-  const { urlVariable, portVariable, defaultPort } = settings[name];
-  const url = process.env[urlVariable];
-  if (url) return { url };
-  const text = process.env[portVariable];
-  if (!text) return { port: defaultPort };
+function integerSetting(name: string, text: string | undefined, defaultValue: number, min: number, max: number) {
+  if (text === undefined || text === '') return defaultValue;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    fail(`${name} must be a whole number from ${min} to ${max}, got '${text}'`);
+  }
+  return value;
+}
+
+function portSetting(variable: string, defaultPort: number): number {
+  const text = process.env[variable];
+  if (text === undefined || text === '') return defaultPort;
   const port = Number(text);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    fail(`${portVariable} must be a port number from 1 to 65535, got '${text}'`);
+    fail(`${variable} must be a port number from 1 to 65535, got '${text}'`);
   }
-  return { port };
+  return port;
+}
+
+function serverChoice(name: InfrastructureName): ServerChoice {
+  const { urlVariable, portVariable, defaultPort } = infrastructureSettings[name];
+  const url = process.env[urlVariable];
+  if (url) return { url };
+  return { port: portSetting(portVariable, defaultPort) };
+}
+
+function parseArguments(): { replicas: number; dev: boolean } {
+  let values: { replicas?: string; dev?: boolean };
+  try {
+    ({ values } = parseArgs({ options: { replicas: { type: 'string' }, dev: { type: 'boolean' } } }));
+  } catch (error) {
+    fail(`${(error as Error).message}; usage: npm start [-- --replicas N]`);
+  }
+  const [name, text] =
+    values.replicas !== undefined ? ['--replicas', values.replicas] : ['REPLICAS', process.env.REPLICAS];
+  return { replicas: integerSetting(name, text, 1, 1, MAX_REPLICAS), dev: values.dev ?? false };
+}
+
+/** Builds what is missing or stale (see staleBuilds); resolves false if the build failed. */
+function buildIfStale(): Promise<boolean> {
+  const stale = staleBuilds();
+  if (stale.length === 0) return Promise.resolve(true);
+  console.log(`building: dist/ missing or older than the sources in ${stale.join(', ')} (npm run build)`);
+  return new Promise((resolve) => {
+    const build = spawn('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
+    build.once('error', () => resolve(false));
+    build.once('exit', (code) => resolve(code === 0));
+  });
 }
 
 async function main(): Promise<void> {
+  const { replicas, dev } = parseArguments();
   const dataDir = path.resolve(process.env.STACK_DATA_DIR || path.join(repoRoot, '.data'));
+  const gatewayPort = portSetting('GATEWAY_PORT', 3000);
+  const serviceBasePort = portSetting('SERVICE_BASE_PORT', 3100);
+  const servicePorts = Object.fromEntries(
+    SERVICE_NAMES.map((name, index) => [name, serviceBasePort + 100 * index]),
+  ) as Record<ServiceName, number>;
+  if (serviceBasePort + 100 * (SERVICE_NAMES.length - 1) + replicas - 1 > 65535) {
+    fail(`SERVICE_BASE_PORT ${serviceBasePort} leaves no room for the services' ports`);
+  }
+  const realStripe = Boolean(process.env.STRIPE_SECRET_KEY);
+  if (realStripe && !process.env.STRIPE_WEBHOOK_SECRET) {
+    fail('STRIPE_SECRET_KEY is set (real Stripe), so STRIPE_WEBHOOK_SECRET must be set too');
+  }
+  const fakeStripePort = portSetting('STRIPE_PORT', 12111);
   const choices = { mongo: serverChoice('mongo'), nats: serverChoice('nats'), redis: serverChoice('redis') };
 
   let stack: Stack | undefined;
   let exitCode: number | undefined; // set by the first request to stop
   const stopAndExit = async (running: Stack, code: number) => {
-    console.log(`stopping: ${[...running.started].reverse().join(', ')}`);
+    console.log('stopping: gateway, services, fake Stripe, servers');
     await running.stop();
     console.log('stopped');
     process.exit(code);
   };
-  // A request during startup is carried out once startStack has settled (below), so a
-  // Ctrl-C while starting still stops whatever has started.
+  // A request during start-up is carried out once startStack has settled (below), so a
+  // Ctrl-C while starting still stops whatever has started. A second one does not wait:
+  // exiting kills what still runs (see child-server.ts).
   const requestStop = (code: number) => {
-    if (exitCode !== undefined) return;
+    if (exitCode !== undefined) {
+      console.error('npm start: stopping at once');
+      process.exit(1);
+    }
     exitCode = code;
     if (stack) void stopAndExit(stack, code);
   };
@@ -58,41 +139,65 @@ async function main(): Promise<void> {
   // reaching us: a new parent process means the one that started us is gone, so stop too.
   const parentAtStart = process.ppid;
   setInterval(() => {
-    if (process.ppid !== parentAtStart) requestStop(0);
+    if (process.ppid !== parentAtStart && exitCode === undefined) requestStop(0);
   }, PARENT_CHECK_INTERVAL_MS).unref();
 
+  if (!dev && !(await buildIfStale())) fail('the build failed (see above)');
+  if (exitCode !== undefined) process.exit(exitCode);
+
+  const prefixWidth = Math.max(...SERVICE_NAMES.map((name) => name.length)) + (replicas > 1 ? 3 : 0);
   try {
     stack = await startStack({
       dataDir,
       ...choices,
+      runMode: dev ? 'watch' : 'build',
+      replicas,
+      servicePorts,
+      gatewayPort,
+      fakeStripe: realStripe ? false : { port: fakeStripePort },
+      jwtKey: process.env.JWT_KEY || undefined,
+      onServiceLine: (instance, line) => {
+        // Every instance reports each step of its shutdown; while stopping only trouble is worth showing.
+        if (exitCode !== undefined && logLevelOf(line) < WARN_LEVEL) return;
+        console.log(`${instance.padEnd(prefixWidth)} | ${compactLogLine(line)}`);
+      },
       onCrash: (message) => {
-        console.error(`npm start: ${message}; stopping the stack`);
+        console.error(`npm start: ${message}; stopping everything`);
         requestStop(1);
       },
     });
   } catch (error) {
     if (!(error instanceof StackStartError)) throw error;
-    // Undefined for a component that is not one of the infrastructure servers.
-    const setting = settings[error.component as InfrastructureName];
-    const hint = setting
-      ? ` (settings: ${setting.portVariable}, or ${setting.urlVariable} to use a running server)`
-      : '';
-    fail(`${error.message}${hint}`);
+    const servicePortBusy = error.message.startsWith('port ') && error.component in servicePorts;
+    const hint = hints[error.component] ?? (servicePortBusy ? 'setting: SERVICE_BASE_PORT' : undefined);
+    fail(hint ? `${error.message} (${hint})` : error.message);
   }
   if (exitCode !== undefined) return stopAndExit(stack, exitCode);
 
-  const shown = (dir: string) => path.relative(process.cwd(), dir) || '.';
+  const shown = (file: string) => {
+    const relative = path.relative(process.cwd(), file);
+    return relative.startsWith('..') ? file : relative || '.';
+  };
+  const width = prefixWidth;
   for (const name of ['mongo', 'nats', 'redis'] as const) {
-    const where = stack.started.includes(name)
-      ? `data in ${shown(path.join(dataDir, name))}, log in ${shown(path.join(dataDir, 'logs', `${name}.log`))}`
-      : `from ${settings[name].urlVariable}, not started here`;
-    console.log(`${name.padEnd(5)} ${stack.urls[name]}  (${where})`);
+    const where = stack.startedInfrastructure.includes(name)
+      ? `data in ${shown(path.join(dataDir, name))}`
+      : `from ${infrastructureSettings[name].urlVariable}, not started here`;
+    console.log(`${name.padEnd(width)}   ${stack.infrastructure[name]}  (${where})`);
   }
-  const started = stack.started.length > 0 ? stack.started.join(', ') : 'nothing';
   console.log(
-    `started: ${started}; no services yet (auth, tickets, orders, payments, expiration and client are not built yet). ` +
-      'Ctrl-C stops everything.',
+    stack.fakeStripe
+      ? `${'stripe'.padEnd(width)}   ${stack.fakeStripe.url}  (fake Stripe API; webhooks to ${stack.fakeStripe.webhookUrl})`
+      : `${'stripe'.padEnd(width)}   real Stripe (STRIPE_SECRET_KEY)`,
   );
+  for (const instance of stack.instances) {
+    console.log(`${instance.name.padEnd(width)}   http://localhost:${instance.port}`);
+  }
+  console.log(`logs in ${shown(stack.logsDir)}${path.sep}`);
+  const url = `http://localhost:${gatewayPort}`;
+  const mode = dev ? ', services in watch mode' : '';
+  const copies = replicas > 1 ? `, ${replicas} instances of each service` : '';
+  console.log(`Ticketing is ready at ${url}${copies}${mode}. Ctrl-C stops everything.`);
 }
 
 void main();

@@ -1,3 +1,13 @@
 export { startStack } from './stack';
-export type { InfrastructureName, InfrastructureUrls, ServerChoice, Stack, StackOptions } from './stack';
+export type { ServiceInstance, Stack, StackOptions } from './stack';
+export { startInfrastructure } from './infrastructure';
+export type {
+  Infrastructure,
+  InfrastructureName,
+  InfrastructureOptions,
+  InfrastructureUrls,
+  ServerChoice,
+} from './infrastructure';
+export { SERVICE_NAMES } from './services';
+export type { RunMode, ServiceName } from './services';
 export { StackStartError } from './errors';

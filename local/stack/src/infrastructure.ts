@@ -8,7 +8,7 @@ import { natsAnswers, portIsFree, redisAnswers } from './probes';
 /** Start the server on this port, or use one that already runs at this URL. */
 export type ServerChoice = { port: number } | { url: string };
 
-export interface StackOptions {
+export interface InfrastructureOptions {
   /** Kept across runs: the servers' data in mongo/, nats/, redis/ and their logs in logs/. */
   dataDir: string;
   mongo: ServerChoice;
@@ -18,7 +18,7 @@ export interface StackOptions {
   binaries?: { natsServer?: string; redisServer?: string };
   /** How long a spawned server may take to answer; 15 s by default. */
   startTimeoutMs?: number;
-  /** Called when a server exits by itself while the stack runs. */
+  /** Called when a server exits by itself while it should be running. */
   onCrash?: (message: string) => void;
 }
 
@@ -30,17 +30,17 @@ export interface InfrastructureUrls {
 
 export type InfrastructureName = keyof InfrastructureUrls;
 
-export interface Stack {
-  /** Where each server is reached, whether this stack started it or it was given as a URL. */
+export interface Infrastructure {
+  /** Where each server is reached, whether it was started here or given as a URL. */
   urls: InfrastructureUrls;
-  /** The servers this stack started, in start order. */
+  /** The servers started here, in start order. */
   started: InfrastructureName[];
-  /** Stops what this stack started, last started first. */
+  /** Stops what was started here, last started first. */
   stop(): Promise<void>;
 }
 
 /** Every server listens on loopback only: the stack is for this machine. */
-const HOST = '127.0.0.1';
+export const HOST = '127.0.0.1';
 
 /**
  * Starts MongoDB (the embedded engine, in this process), NATS with JetStream and Redis
@@ -48,7 +48,7 @@ const HOST = '127.0.0.1';
  * Ports and binaries are checked before anything starts; if a server still fails to
  * start, the ones already started are stopped and a StackStartError says why.
  */
-export async function startStack(options: StackOptions): Promise<Stack> {
+export async function startInfrastructure(options: InfrastructureOptions): Promise<Infrastructure> {
   const natsServer = options.binaries?.natsServer ?? 'nats-server';
   const redisServer = options.binaries?.redisServer ?? 'redis-server';
   const startTimeoutMs = options.startTimeoutMs ?? 15_000;

@@ -1,4 +1,5 @@
-import { connect, createServer } from 'node:net';
+import { get } from 'node:http';
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 
 /** Whether host:port can be listened on, found by listening there for a moment. */
 export function portIsFree(host: string, port: number): Promise<boolean> {
@@ -52,4 +53,35 @@ export async function natsAnswers(host: string, port: number): Promise<boolean> 
 /** Redis answers PING with +PONG once it has loaded its data (before that: -LOADING). */
 export async function redisAnswers(host: string, port: number): Promise<boolean> {
   return (await firstLineAnswered(host, port, 'PING\r\n')) === '+PONG';
+}
+
+/** Whether a GET of `url` answers 200 within `timeoutMs` (a service's /readyz). */
+export function answersOk(url: string, timeoutMs = 2000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = get(url, { timeout: timeoutMs }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(false));
+  });
+}
+
+/** `count` distinct ports that are free on `host` right now, chosen by the system. */
+export async function pickFreePorts(host: string, count: number): Promise<number[]> {
+  // All held open together while choosing, so that none is handed out twice.
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen({ host, port: 0, exclusive: true }, () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
 }

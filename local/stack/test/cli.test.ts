@@ -11,8 +11,8 @@ interface RunningCli {
 }
 
 /** Runs the CLI the way scripts/start.mjs does, with the given environment on top. */
-function runCli(env: Record<string, string>): RunningCli {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(stackDir, 'src/cli.ts')], {
+function runCli(env: Record<string, string>, args: string[] = []): RunningCli {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(stackDir, 'src/cli.ts'), ...args], {
     env: { ...process.env, SWC_NODE_PROJECT: path.join(stackDir, 'tsconfig.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -30,40 +30,56 @@ let env: Record<string, string>;
 
 beforeEach(async () => {
   dataDir = await makeTempDir();
-  ports = await freePorts(3);
+  // mongo, nats, redis, gateway, fake Stripe, then the services: auth on the last one, tickets 100 above, ...
+  ports = await freePorts(6);
   env = {
     STACK_DATA_DIR: dataDir,
     MONGO_PORT: String(ports[0]),
     NATS_PORT: String(ports[1]),
     REDIS_PORT: String(ports[2]),
+    GATEWAY_PORT: String(ports[3]),
+    STRIPE_PORT: String(ports[4]),
+    SERVICE_BASE_PORT: String(ports[5]),
   };
 });
 
 afterEach(() => removeDir(dataDir));
 
-test('prints one line per server and that there are no services yet, then stops cleanly on SIGTERM', async () => {
-  const cli = runCli(env);
+const servicePorts = () => [0, 100, 200, 300, 400].map((offset) => ports[5] + offset);
+
+// The CLI runs with --dev (services from their sources): `npm start` would first build them.
+test('prints where everything is once ready, then stops cleanly on SIGTERM', async () => {
+  const cli = runCli(env, ['--dev']);
   try {
-    await waitUntil(() => cli.output().stdout.includes('started:'), 20_000);
-    const lines = cli.output().stdout.trim().split('\n');
-    expect(lines).toEqual([
-      expect.stringMatching(new RegExp(`^mongo mongodb://127\\.0\\.0\\.1:${ports[0]}/\\?replicaSet=rs0  \\(data in `)),
-      expect.stringMatching(new RegExp(`^nats  nats://127\\.0\\.0\\.1:${ports[1]}  \\(data in `)),
-      expect.stringMatching(new RegExp(`^redis redis://127\\.0\\.0\\.1:${ports[2]}  \\(data in `)),
-      expect.stringMatching(/^started: mongo, nats, redis; no services yet/),
+    await waitUntil(() => cli.output().stdout.includes('Ticketing is ready'), 60_000);
+    const summary = cli.output().stdout.trim().split('\n').slice(-11);
+    expect(summary).toEqual([
+      expect.stringMatching(new RegExp(`^mongo +mongodb://127\\.0\\.0\\.1:${ports[0]}/\\?replicaSet=rs0  \\(data in `)),
+      expect.stringMatching(new RegExp(`^nats +nats://127\\.0\\.0\\.1:${ports[1]}  \\(data in `)),
+      expect.stringMatching(new RegExp(`^redis +redis://127\\.0\\.0\\.1:${ports[2]}  \\(data in `)),
+      `stripe       http://127.0.0.1:${ports[4]}  (fake Stripe API; webhooks to http://127.0.0.1:${ports[3]}/api/payments/webhook)`,
+      `auth         http://localhost:${servicePorts()[0]}`,
+      `tickets      http://localhost:${servicePorts()[1]}`,
+      `orders       http://localhost:${servicePorts()[2]}`,
+      `payments     http://localhost:${servicePorts()[3]}`,
+      `expiration   http://localhost:${servicePorts()[4]}`,
+      expect.stringMatching(/^logs in .+\/logs\/$/),
+      `Ticketing is ready at http://localhost:${ports[3]}, services in watch mode. Ctrl-C stops everything.`,
     ]);
+    // Service output is shown with the instance's name in front.
+    expect(cli.output().stdout).toMatch(/^orders +\| orders listening port=\d+$/m);
   } finally {
     cli.child.kill('SIGTERM');
   }
   expect(await cli.exited).toBe(0);
-  expect(cli.output().stdout).toMatch(/stopping: redis, nats, mongo\nstopped\n$/);
-  expect(await allFree(ports)).toBe(true);
-});
+  expect(cli.output().stdout).toMatch(/stopping: gateway, services, fake Stripe, servers\nstopped\n$/);
+  expect(await allFree([...ports.slice(0, 5), ...servicePorts()])).toBe(true);
+}, 90_000);
 
 test('a busy port: one line on stderr, exit code 1, nothing left running', async () => {
   const squatter = await listenOn(ports[1]);
   try {
-    const cli = runCli(env);
+    const cli = runCli(env, ['--dev']);
     expect(await cli.exited).toBe(1);
     expect(cli.output().stderr).toBe(
       `npm start: port ${ports[1]} for nats is already in use on 127.0.0.1 ` +
@@ -75,14 +91,41 @@ test('a busy port: one line on stderr, exit code 1, nothing left running', async
   expect(await allFree(ports)).toBe(true);
 });
 
-test('an invalid port setting: one line on stderr, exit code 1', async () => {
-  const cli = runCli({ ...env, REDIS_PORT: 'six' });
+test('an invalid setting: one line on stderr, exit code 1', async () => {
+  const badPort = runCli({ ...env, REDIS_PORT: 'six' });
+  expect(await badPort.exited).toBe(1);
+  expect(badPort.output().stderr).toBe("npm start: REDIS_PORT must be a port number from 1 to 65535, got 'six'\n");
+
+  const badReplicas = runCli(env, ['--replicas', '0']);
+  expect(await badReplicas.exited).toBe(1);
+  expect(badReplicas.output().stderr).toBe("npm start: --replicas must be a whole number from 1 to 20, got '0'\n");
+});
+
+test('a missing binary: one line on stderr, exit code 1, nothing left running', async () => {
+  const cli = runCli({ ...env, PATH: '/nonexistent' }, ['--dev']);
   expect(await cli.exited).toBe(1);
-  expect(cli.output().stderr).toBe("npm start: REDIS_PORT must be a port number from 1 to 65535, got 'six'\n");
+  expect(cli.output().stderr).toBe(
+    'npm start: nats-server is not on PATH; install it (Debian/Ubuntu: apt-get install nats-server) ' +
+      '(settings: NATS_PORT, or NATS_URL to use a running server)\n',
+  );
+  expect(await allFree(ports)).toBe(true);
+});
+
+test('a busy service port: one line on stderr naming the service and the setting', async () => {
+  const squatter = await listenOn(servicePorts()[2]);
+  try {
+    const cli = runCli(env, ['--dev']);
+    expect(await cli.exited).toBe(1);
+    expect(cli.output().stderr).toBe(
+      `npm start: port ${servicePorts()[2]} for orders is already in use on 127.0.0.1 (setting: SERVICE_BASE_PORT)\n`,
+    );
+  } finally {
+    await new Promise((resolve) => squatter.close(resolve));
+  }
 });
 
 test('stops the stack when the process that started it is gone, as after a SIGTERM to npm', async () => {
-  const cliCommand = `'${process.execPath}' -r @swc-node/register '${path.join(stackDir, 'src/cli.ts')}'`;
+  const cliCommand = `'${process.execPath}' -r @swc-node/register '${path.join(stackDir, 'src/cli.ts')}' --dev`;
   // `; true` keeps the shell alive as the CLI's parent instead of exec'ing the CLI.
   const shell = spawn('sh', ['-c', `${cliCommand}; true`], {
     env: { ...process.env, SWC_NODE_PROJECT: path.join(stackDir, 'tsconfig.json'), ...env },
@@ -90,8 +133,8 @@ test('stops the stack when the process that started it is gone, as after a SIGTE
   });
   let stdout = '';
   shell.stdout!.on('data', (chunk) => (stdout += chunk));
-  await waitUntil(() => stdout.includes('started:'), 20_000);
+  await waitUntil(() => stdout.includes('Ticketing is ready'), 60_000);
   shell.kill('SIGKILL');
-  await waitUntil(() => stdout.includes('stopped\n'), 20_000);
-  expect(await allFree(ports)).toBe(true);
-});
+  await waitUntil(() => stdout.includes('stopped\n'), 30_000);
+  expect(await allFree([...ports.slice(0, 5), ...servicePorts()])).toBe(true);
+}, 90_000);

@@ -49,3 +49,55 @@ export async function waitUntil(condition: () => boolean, timeoutMs = 5000): Pro
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * Calls `attempt` until it returns something other than undefined, and resolves with that;
+ * fails after `timeoutMs` saying what was waited for.
+ */
+export async function eventually<T>(
+  description: string,
+  attempt: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await attempt();
+    if (result !== undefined) return result;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A user of the system over HTTP, keeping its session cookie like a browser. */
+export class HttpUser {
+  private cookie: string | undefined;
+
+  constructor(
+    private readonly baseUrl: string,
+    readonly email: string,
+  ) {}
+
+  /** Another user agent with the same session, e.g. after the stack has restarted. */
+  withBaseUrl(baseUrl: string): HttpUser {
+    const copy = new HttpUser(baseUrl, this.email);
+    copy.cookie = this.cookie;
+    return copy;
+  }
+
+  /** The JSON body is taken to be a T without checking: the test's assertions check it. */
+  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(this.cookie ? { cookie: this.cookie } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const session = response.headers.getSetCookie().find((cookie) => cookie.startsWith('session='));
+    if (session) this.cookie = session.split(';')[0];
+    const text = await response.text();
+    const type = response.headers.get('content-type') ?? '';
+    return { status: response.status, body: (type.includes('json') ? JSON.parse(text) : text) as T };
+  }
+}

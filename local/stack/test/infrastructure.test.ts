@@ -1,14 +1,15 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { MongoClient } from 'mongodb';
-import { startStack, StackStartError, type Stack, type StackOptions } from '../src';
+import { startInfrastructure, type Infrastructure, type InfrastructureOptions } from '../src/infrastructure';
+import { StackStartError } from '../src/errors';
 import { allFree, freePorts, listenOn, makeTempDir, redisCommand, removeDir, waitUntil } from './helpers';
 
 let dataDir: string;
 let ports: { mongo: number; nats: number; redis: number };
-let stack: Stack | undefined;
+let infrastructure: Infrastructure | undefined;
 
-function options(overrides: Partial<StackOptions> = {}): StackOptions {
+function options(overrides: Partial<InfrastructureOptions> = {}): InfrastructureOptions {
   return {
     dataDir,
     mongo: { port: ports.mongo },
@@ -25,28 +26,28 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
+  await infrastructure?.stop();
+  infrastructure = undefined;
   await removeDir(dataDir);
 });
 
 test('starts MongoDB, NATS and Redis, each answering a client, and stops them all', async () => {
-  stack = await startStack(options());
-  expect(stack.started).toEqual(['mongo', 'nats', 'redis']);
-  expect(stack.urls).toEqual({
+  infrastructure = await startInfrastructure(options());
+  expect(infrastructure.started).toEqual(['mongo', 'nats', 'redis']);
+  expect(infrastructure.urls).toEqual({
     mongo: `mongodb://127.0.0.1:${ports.mongo}/?replicaSet=rs0`,
     nats: `nats://127.0.0.1:${ports.nats}`,
     redis: `redis://127.0.0.1:${ports.redis}`,
   });
 
-  const mongo = new MongoClient(stack.urls.mongo, { serverSelectionTimeoutMS: 5000 });
+  const mongo = new MongoClient(infrastructure.urls.mongo, { serverSelectionTimeoutMS: 5000 });
   try {
     expect(await mongo.db('admin').command({ ping: 1 })).toMatchObject({ ok: 1 });
   } finally {
     await mongo.close();
   }
 
-  const nats = await connect({ servers: stack.urls.nats });
+  const nats = await connect({ servers: infrastructure.urls.nats });
   try {
     const jetstream = await jetstreamManager(nats);
     expect((await jetstream.getAccountInfo()).streams).toBe(0);
@@ -56,24 +57,24 @@ test('starts MongoDB, NATS and Redis, each answering a client, and stops them al
 
   expect(await redisCommand(ports.redis, 'PING')).toBe('+PONG');
 
-  await stack.stop();
-  stack = undefined;
+  await infrastructure.stop();
+  infrastructure = undefined;
   expect(await allFree([ports.mongo, ports.nats, ports.redis])).toBe(true);
 });
 
 test('keeps the data of every server across a stop and a start', async () => {
-  stack = await startStack(options());
-  const mongo = new MongoClient(stack.urls.mongo, { serverSelectionTimeoutMS: 5000 });
+  infrastructure = await startInfrastructure(options());
+  const mongo = new MongoClient(infrastructure.urls.mongo, { serverSelectionTimeoutMS: 5000 });
   await mongo.db('stack').collection('tickets').insertOne({ title: 'concert' });
   await mongo.close();
-  const nats = await connect({ servers: stack.urls.nats });
+  const nats = await connect({ servers: infrastructure.urls.nats });
   await (await jetstreamManager(nats)).streams.add({ name: 'events', subjects: ['ticket.>'] });
   await nats.close();
   expect(await redisCommand(ports.redis, 'SET job 42')).toBe('+OK');
-  await stack.stop();
+  await infrastructure.stop();
 
-  stack = await startStack(options());
-  const mongoAgain = new MongoClient(stack.urls.mongo, { serverSelectionTimeoutMS: 5000 });
+  infrastructure = await startInfrastructure(options());
+  const mongoAgain = new MongoClient(infrastructure.urls.mongo, { serverSelectionTimeoutMS: 5000 });
   try {
     expect(
       await mongoAgain
@@ -86,7 +87,7 @@ test('keeps the data of every server across a stop and a start', async () => {
   } finally {
     await mongoAgain.close();
   }
-  const natsAgain = await connect({ servers: stack.urls.nats });
+  const natsAgain = await connect({ servers: infrastructure.urls.nats });
   try {
     const stream = await (await jetstreamManager(natsAgain)).streams.info('events');
     expect(stream.config.subjects).toEqual(['ticket.>']);
@@ -97,15 +98,15 @@ test('keeps the data of every server across a stop and a start', async () => {
 });
 
 test('uses a server given by URL instead of starting one', async () => {
-  stack = await startStack(options({ nats: { url: 'nats://nats.example:4222' } }));
-  expect(stack.started).toEqual(['mongo', 'redis']);
-  expect(stack.urls.nats).toBe('nats://nats.example:4222');
+  infrastructure = await startInfrastructure(options({ nats: { url: 'nats://nats.example:4222' } }));
+  expect(infrastructure.started).toEqual(['mongo', 'redis']);
+  expect(infrastructure.urls.nats).toBe('nats://nats.example:4222');
 });
 
 test('refuses a busy port in one line, before starting anything', async () => {
   const squatter = await listenOn(ports.redis);
   try {
-    const error = await startStack(options()).catch((e: unknown) => e);
+    const error = await startInfrastructure(options()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StackStartError);
     expect(error).toMatchObject({
       component: 'redis',
@@ -118,7 +119,7 @@ test('refuses a busy port in one line, before starting anything', async () => {
 });
 
 test('refuses a missing binary in one line, before starting anything', async () => {
-  const error = await startStack(options({ binaries: { natsServer: '/nonexistent/nats-server' } })).catch(
+  const error = await startInfrastructure(options({ binaries: { natsServer: '/nonexistent/nats-server' } })).catch(
     (e: unknown) => e,
   );
   expect(error).toBeInstanceOf(StackStartError);
@@ -132,7 +133,7 @@ test('refuses a missing binary in one line, before starting anything', async () 
 
 test('stops the servers already started when a later one dies while starting', async () => {
   // `false` exists and exits at once with code 1, like a redis-server that rejects its arguments.
-  const error = await startStack(options({ binaries: { redisServer: 'false' } })).catch((e: unknown) => e);
+  const error = await startInfrastructure(options({ binaries: { redisServer: 'false' } })).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(StackStartError);
   expect((error as Error).message).toMatch(/^redis exited with code 1 while starting: /);
   expect((error as Error).message).not.toContain('\n');
@@ -141,8 +142,8 @@ test('stops the servers already started when a later one dies while starting', a
 
 test('reports a server that exits by itself while the stack runs', async () => {
   const crashes: string[] = [];
-  stack = await startStack(options({ onCrash: (message) => crashes.push(message) }));
+  infrastructure = await startInfrastructure(options({ onCrash: (message) => crashes.push(message) }));
   await redisCommand(ports.redis, 'SHUTDOWN NOSAVE');
   await waitUntil(() => crashes.length > 0);
-  expect(crashes).toEqual([expect.stringMatching(/^redis exited with code 0 \(see .*redis\.log\)$/)]);
+  expect(crashes).toEqual([expect.stringMatching(/^redis exited with code 0: .+ \(see .*redis\.log\)$/)]);
 });

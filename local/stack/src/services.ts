@@ -1,0 +1,95 @@
+import path from 'node:path';
+
+export const SERVICE_NAMES = ['auth', 'tickets', 'orders', 'payments', 'expiration'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** The public API of a service: the path prefix the ingress routes to it. */
+export interface ServiceApi {
+  prefix: string;
+  title: string;
+}
+
+/** The APIs behind the gateway, in the ingress's order; expiration has none. */
+export const SERVICE_APIS: Partial<Record<ServiceName, ServiceApi>> = {
+  auth: { prefix: '/api/users', title: 'Users: sign up, sign in, sign out, current user' },
+  tickets: { prefix: '/api/tickets', title: 'Tickets: list, show, create and edit tickets' },
+  orders: { prefix: '/api/orders', title: 'Orders: reserve a ticket, list, show and cancel orders' },
+  payments: { prefix: '/api/payments', title: 'Payments: pay an order (and the Stripe webhook)' },
+};
+
+/**
+ * How the services run: `build` is `node dist/main.js` (what `npm start` uses), `source`
+ * compiles the TypeScript sources on load (tests: no build needed), `watch` is `source`
+ * restarted on every change (`npm run dev`).
+ */
+export type RunMode = 'build' | 'source' | 'watch';
+
+export const repoRoot = path.resolve(__dirname, '../../..');
+
+/** The command line that runs one service in the given mode, and what it needs in its environment. */
+export function serviceCommand(name: ServiceName, mode: RunMode): { args: string[]; env: Record<string, string> } {
+  const serviceDir = path.join(repoRoot, name);
+  // Set whatever the launcher's own NODE_ENV is: under jest it is `test`, which silences the services' logs.
+  if (mode === 'build') return { args: [path.join(serviceDir, 'dist/main.js')], env: { NODE_ENV: 'production' } };
+  // The service's tsconfig has baseUrl at the repository root, so @ticketing/* resolve to their sources.
+  const register = ['-r', require.resolve('@swc-node/register')];
+  const watch = mode === 'watch' ? ['--watch'] : [];
+  return {
+    args: [...watch, ...register, path.join(serviceDir, 'src/main.ts')],
+    env: { NODE_ENV: 'development', SWC_NODE_PROJECT: path.join(serviceDir, 'tsconfig.json') },
+  };
+}
+
+/** Where every service's dependencies are, as the launcher started or was given them. */
+export interface ServiceConnections {
+  /** A URI of the MongoDB deployment; each service gets its own database in it. */
+  mongoUri: string;
+  natsUrl: string;
+  redisUrl: string;
+  jwtKey: string;
+  /** Set for the fake Stripe API; undefined leaves STRIPE_* to the launcher's environment (real Stripe). */
+  fakeStripe?: { host: string; port: number; secretKey: string; webhookSecret: string };
+  /** Orders' reservation window; undefined keeps the service's default (or the environment's). */
+  expirationWindowSeconds?: number;
+  logLevel?: string;
+}
+
+/** The environment of one service instance: exactly the variables its config.ts and runService read. */
+export function serviceEnvironment(
+  name: ServiceName,
+  port: number,
+  connections: ServiceConnections,
+): Record<string, string> {
+  const env: Record<string, string> = { PORT: String(port), JWT_KEY: connections.jwtKey };
+  if (connections.logLevel) env.LOG_LEVEL = connections.logLevel;
+  if (name !== 'expiration') env.MONGO_URI = databaseUri(connections.mongoUri, name);
+  if (name !== 'auth') env.NATS_URL = connections.natsUrl;
+  if (name === 'expiration') env.REDIS_URL = connections.redisUrl;
+  if (name === 'orders' && connections.expirationWindowSeconds !== undefined) {
+    env.EXPIRATION_WINDOW_SECONDS = String(connections.expirationWindowSeconds);
+  }
+  if (name === 'payments' && connections.fakeStripe) {
+    const stripe = connections.fakeStripe;
+    Object.assign(env, {
+      STRIPE_SECRET_KEY: stripe.secretKey,
+      STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
+      STRIPE_API_HOST: stripe.host,
+      STRIPE_API_PORT: String(stripe.port),
+      STRIPE_API_PROTOCOL: 'http',
+    });
+  }
+  return env;
+}
+
+/**
+ * `uri` with its database replaced by `database`, keeping hosts and options:
+ * mongodb://h:1/?replicaSet=rs0 -> mongodb://h:1/orders?replicaSet=rs0. Done on the string
+ * because a URI with several hosts (h1:1,h2:2) is not a URL the URL class parses.
+ */
+export function databaseUri(uri: string, database: string): string {
+  const schemeEnd = uri.indexOf('://') + 3;
+  const queryStart = uri.includes('?') ? uri.indexOf('?') : uri.length;
+  const pathStart = uri.indexOf('/', schemeEnd);
+  const hostsEnd = pathStart >= 0 && pathStart < queryStart ? pathStart : queryStart;
+  return `${uri.slice(0, hostsEnd)}/${database}${uri.slice(queryStart)}`;
+}

@@ -1,0 +1,264 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startFakeStripe } from '@ticketing/fake-stripe';
+import { startChildServer, type ChildServer } from './child-server';
+import { StackStartError } from './errors';
+import { startGateway } from './gateway';
+import { HOST, startInfrastructure, type InfrastructureUrls, type ServerChoice } from './infrastructure';
+import { landingPage } from './landing-page';
+import { compactLogLine } from './log-lines';
+import { answersOk, pickFreePorts, portIsFree } from './probes';
+import {
+  repoRoot,
+  SERVICE_APIS,
+  SERVICE_NAMES,
+  serviceCommand,
+  serviceEnvironment,
+  type RunMode,
+  type ServiceApi,
+  type ServiceName,
+} from './services';
+
+export interface StackOptions {
+  /** Kept across runs: each server's data, the dev JWT key and the logs (in logs/). */
+  dataDir: string;
+  /** Each server to start on a port (0: any free one, the default) or to use at a URL. */
+  mongo?: ServerChoice;
+  nats?: ServerChoice;
+  redis?: ServerChoice;
+  /** Paths or PATH names of the server binaries. */
+  binaries?: { natsServer?: string; redisServer?: string };
+  /** How the services run; `build` (the compiled dist/) by default. */
+  runMode?: RunMode;
+  /** Instances of each service, sharing its database and durable consumers; 1 by default. */
+  replicas?: number;
+  /** Port of each service's first instance; the next replicas take the ports after it. Unset or 0: any free ports. */
+  servicePorts?: Partial<Record<ServiceName, number>>;
+  /** 0 (the default): any free port. */
+  gatewayPort?: number;
+  /**
+   * The fake Stripe API on this port (0, the default: any free one), its webhooks sent through
+   * the gateway to payments; `false` leaves STRIPE_* to the environment (real Stripe).
+   */
+  fakeStripe?: { port: number } | false;
+  /** Signs session JWTs; by default a key generated once and kept in the data dir. */
+  jwtKey?: string;
+  /** Orders' reservation window; unset keeps the service's default (900 s) or the environment's. */
+  expirationWindowSeconds?: number;
+  /** LOG_LEVEL of the services; unset keeps theirs (info) or the environment's. */
+  logLevel?: string;
+  /** How long a server may take to answer; 15 s by default. */
+  infrastructureStartTimeoutMs?: number;
+  /** How long a service instance may take to be ready (/readyz); 60 s by default. */
+  serviceStartTimeoutMs?: number;
+  /** Every line a service instance writes (its log file gets them all in any case). */
+  onServiceLine?: (instance: string, line: string) => void;
+  /** Called when a server or service exits by itself while the stack runs. */
+  onCrash?: (message: string) => void;
+}
+
+export interface ServiceInstance {
+  service: ServiceName;
+  /** `orders`, or `orders#2` when there are replicas. */
+  name: string;
+  port: number;
+  logFile: string;
+}
+
+export interface Stack {
+  /** The gateway: everything is reached through it. */
+  url: string;
+  infrastructure: InfrastructureUrls;
+  /** The servers started here (not given by URL), in start order. */
+  startedInfrastructure: string[];
+  /** The fake Stripe API, if it runs. */
+  fakeStripe?: { url: string; webhookUrl: string };
+  instances: ServiceInstance[];
+  logsDir: string;
+  /** Stops everything: gateway, services, fake Stripe, then the servers. */
+  stop(): Promise<void>;
+}
+
+const FAKE_STRIPE_SECRET_KEY = 'sk_test_local_stack';
+
+/**
+ * Starts the whole system on this machine: MongoDB, NATS and Redis (see startInfrastructure),
+ * the fake Stripe API, every service (each instance waited for until its /readyz answers 200)
+ * and the gateway in front of them. Anything that keeps it from starting (a busy port, a missing
+ * binary or build, a service that exits or is not ready in time) stops what had started and
+ * throws a StackStartError saying why in one line.
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const runMode = options.runMode ?? 'build';
+  const replicas = options.replicas ?? 1;
+  const logsDir = path.join(options.dataDir, 'logs');
+  mkdirSync(logsDir, { recursive: true });
+
+  if (runMode === 'build') requireBuilds();
+  const [mongo, nats, redis] = await Promise.all([
+    resolvedChoice(options.mongo),
+    resolvedChoice(options.nats),
+    resolvedChoice(options.redis),
+  ]);
+  const instances = await planInstances(options.servicePorts ?? {}, replicas, logsDir);
+  const gatewayPort = await resolvedPort('gateway', options.gatewayPort ?? 0);
+  const fakeStripePort =
+    options.fakeStripe === false ? undefined : await resolvedPort('stripe', options.fakeStripe?.port ?? 0);
+  const jwtKey = options.jwtKey ?? developmentJwtKey(options.dataDir);
+
+  const stoppers: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const stopOne of stoppers.splice(0).reverse()) await stopOne();
+  };
+  const onCrash = options.onCrash ?? (() => undefined);
+
+  try {
+    const infrastructure = await startInfrastructure({
+      dataDir: options.dataDir,
+      mongo,
+      nats,
+      redis,
+      binaries: options.binaries,
+      startTimeoutMs: options.infrastructureStartTimeoutMs,
+      onCrash,
+    });
+    stoppers.push(() => infrastructure.stop());
+
+    const gatewayUrl = `http://${HOST}:${gatewayPort}`;
+    let fakeStripe: Awaited<ReturnType<typeof startFakeStripe>> | undefined;
+    if (fakeStripePort !== undefined) {
+      fakeStripe = await startFakeStripe({
+        port: fakeStripePort,
+        secretKey: FAKE_STRIPE_SECRET_KEY,
+        // Through the gateway, as Stripe reaches the ingress in production.
+        webhookUrl: `${gatewayUrl}/api/payments/webhook`,
+      });
+      const started = fakeStripe;
+      stoppers.push(() => started.stop());
+    }
+
+    const connections = {
+      mongoUri: infrastructure.urls.mongo,
+      natsUrl: infrastructure.urls.nats,
+      redisUrl: infrastructure.urls.redis,
+      jwtKey,
+      fakeStripe,
+      expirationWindowSeconds: options.expirationWindowSeconds,
+      logLevel: options.logLevel,
+    };
+    const starts = instances.map((instance) => {
+      const command = serviceCommand(instance.service, runMode);
+      return startChildServer({
+        name: instance.name,
+        command: process.execPath,
+        args: command.args,
+        env: { ...command.env, ...serviceEnvironment(instance.service, instance.port, connections) },
+        logFile: instance.logFile,
+        onLine: (line) => options.onServiceLine?.(instance.name, line),
+        describeLine: compactLogLine,
+        isReady: () => answersOk(`http://${HOST}:${instance.port}/readyz`),
+        startTimeoutMs: options.serviceStartTimeoutMs ?? 60_000,
+        onUnexpectedExit: onCrash,
+      });
+    });
+    // Every start is waited for, so that none is left running when another one fails.
+    const results = await Promise.allSettled(starts);
+    const services: ChildServer[] = [];
+    for (const result of results) if (result.status === 'fulfilled') services.push(result.value);
+    stoppers.push(async () => {
+      await Promise.all(services.map((service) => service.stop()));
+    });
+    const failure = results.find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
+
+    const apis = Object.values(SERVICE_APIS) as ServiceApi[];
+    const gateway = await startGateway({
+      host: HOST,
+      port: gatewayPort,
+      routes: SERVICE_NAMES.filter((name) => SERVICE_APIS[name]).map((name) => ({
+        prefix: SERVICE_APIS[name]!.prefix,
+        service: name,
+        ports: instances.filter((instance) => instance.service === name).map((instance) => instance.port),
+      })),
+      fallback: landingPage(apis),
+      onProxyError: (message) => options.onServiceLine?.('gateway', message),
+    });
+    stoppers.push(() => gateway.stop());
+
+    return {
+      url: gateway.url,
+      infrastructure: infrastructure.urls,
+      startedInfrastructure: infrastructure.started,
+      fakeStripe: fakeStripe && { url: fakeStripe.url, webhookUrl: `${gatewayUrl}/api/payments/webhook` },
+      instances,
+      logsDir,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Services run from dist/ must have been built (`npm start` builds them when they are stale). */
+function requireBuilds(): void {
+  for (const name of SERVICE_NAMES) {
+    const main = path.join(repoRoot, name, 'dist/main.js');
+    if (!existsSync(main)) {
+      throw new StackStartError(name, `${path.relative(repoRoot, main)} is missing; build it with npm run build`);
+    }
+  }
+}
+
+/** A server choice with port 0 turned into a free port: servers are told their port, not asked for it. */
+async function resolvedChoice(choice: ServerChoice = { port: 0 }): Promise<ServerChoice> {
+  if ('url' in choice || choice.port !== 0) return choice;
+  const [port] = await pickFreePorts(HOST, 1);
+  return { port };
+}
+
+async function resolvedPort(component: string, port: number): Promise<number> {
+  if (port === 0) return (await pickFreePorts(HOST, 1))[0];
+  if (!(await portIsFree(HOST, port))) {
+    throw new StackStartError(component, `port ${port} for ${component} is already in use on ${HOST}`);
+  }
+  return port;
+}
+
+/** Every instance with its port, checked free before anything starts. */
+async function planInstances(
+  firstPorts: Partial<Record<ServiceName, number>>,
+  replicas: number,
+  logsDir: string,
+): Promise<ServiceInstance[]> {
+  const instances: ServiceInstance[] = [];
+  for (const service of SERVICE_NAMES) {
+    const firstPort = firstPorts[service] ?? 0;
+    const ports =
+      firstPort === 0
+        ? await pickFreePorts(HOST, replicas)
+        : Array.from({ length: replicas }, (_, index) => firstPort + index);
+    for (const [index, port] of ports.entries()) {
+      const name = replicas > 1 ? `${service}#${index + 1}` : service;
+      if (firstPort !== 0 && !(await portIsFree(HOST, port))) {
+        throw new StackStartError(service, `port ${port} for ${name} is already in use on ${HOST}`);
+      }
+      const logName = replicas > 1 ? `${service}-${index + 1}.log` : `${service}.log`;
+      instances.push({ service, name, port, logFile: path.join(logsDir, logName) });
+    }
+  }
+  return instances;
+}
+
+/**
+ * The session signing key of a local stack: generated on the first start and kept, so that
+ * sessions stay valid across restarts. Only readable by its owner.
+ */
+function developmentJwtKey(dataDir: string): string {
+  const file = path.join(dataDir, 'jwt-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = randomBytes(32).toString('hex');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
