@@ -24,7 +24,7 @@ describe('loadConfig', () => {
   it('returns typed values with defaults applied', () => {
     const config = loadConfig(schema, validEnv);
 
-    expect(config).toEqual({ ...validEnv, PORT: 3000, LOG_LEVEL: 'info' });
+    expect(config).toEqual({ ...validEnv, PORT: 3000, HOST: '0.0.0.0', LOG_LEVEL: 'info' });
   });
 
   it('converts PORT to a number', () => {

@@ -20,6 +20,8 @@ export const commonEnv = {
     .min(1, { error: 'must be an integer from 1 to 65535' })
     .max(65535, { error: 'must be an integer from 1 to 65535' })
     .default(3000),
+  /** Address to listen on: all interfaces in a container, loopback behind the local gateway. */
+  HOST: z.string().default('0.0.0.0'),
   JWT_KEY: z.string(),
   MONGO_URI: z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/, { error: 'must be a mongodb:// or mongodb+srv:// URI' }),
   NATS_URL: z.string().regex(/^(nats|tls|ws|wss):\/\/\S+$/, { error: 'must be a nats:// URL' }),

@@ -20,7 +20,7 @@ export interface BackgroundTask {
 
 /** What a service's parts are built from: its config and its connections. */
 export interface ServiceRuntime<Config> {
-  config: Config & { PORT: number; LOG_LEVEL: string; MONGO_URI?: string; NATS_URL?: string };
+  config: Config & { PORT: number; HOST: string; LOG_LEVEL: string; MONGO_URI?: string; NATS_URL?: string };
   logger: Logger;
   /** Present when the service uses NATS. */
   bus?: Bus;
@@ -60,6 +60,7 @@ export async function runService<Env extends z.ZodRawShape>(
   const logger = createLogger(options.name);
   const schema = z.object({
     PORT: commonEnv.PORT,
+    HOST: commonEnv.HOST,
     LOG_LEVEL: commonEnv.LOG_LEVEL,
     ...(options.uses.mongo ? { MONGO_URI: commonEnv.MONGO_URI } : {}),
     ...(options.uses.nats ? { NATS_URL: commonEnv.NATS_URL } : {}),
@@ -121,7 +122,7 @@ export async function runService<Env extends z.ZodRawShape>(
   };
   const app = options.createApp(runtime, readinessChecks);
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(config.PORT, () => resolve(listening));
+    const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
     listening.once('error', reject);
   }).catch((err: NodeJS.ErrnoException) =>
     fail(logger, err.code === 'EADDRINUSE' ? `port ${config.PORT} is already in use` : `cannot listen: ${err.message}`),

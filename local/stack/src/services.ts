@@ -60,7 +60,8 @@ export function serviceEnvironment(
   port: number,
   connections: ServiceConnections,
 ): Record<string, string> {
-  const env: Record<string, string> = { PORT: String(port), JWT_KEY: connections.jwtKey };
+  // Loopback only: the gateway is the way in, as the ingress is in the cluster.
+  const env: Record<string, string> = { PORT: String(port), HOST: '127.0.0.1', JWT_KEY: connections.jwtKey };
   if (connections.logLevel) env.LOG_LEVEL = connections.logLevel;
   if (name !== 'expiration') env.MONGO_URI = databaseUri(connections.mongoUri, name);
   if (name !== 'auth') env.NATS_URL = connections.natsUrl;
