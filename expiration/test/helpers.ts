@@ -30,6 +30,7 @@ export function startTestExpiration(env: ServiceTestEnvironment): Promise<Runnin
       EXPIRATION_RETRY_MAX_DELAY_MS: 1_000,
     }),
     PORT: 0,
+    HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     NATS_URL: env.nats.url,
   };
