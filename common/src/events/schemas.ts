@@ -61,35 +61,18 @@ export const eventSchemas = {
 
 export type EventData<S extends Subjects> = z.infer<(typeof eventSchemas)[S]>;
 
-export interface TicketCreatedEvent {
-  subject: Subjects.TicketCreated;
-  data: EventData<Subjects.TicketCreated>;
+/** The event published on subject `S`: its subject and its validated data. */
+export interface EventOf<S extends Subjects> {
+  subject: S;
+  data: EventData<S>;
 }
 
-export interface TicketUpdatedEvent {
-  subject: Subjects.TicketUpdated;
-  data: EventData<Subjects.TicketUpdated>;
-}
-
-export interface OrderCreatedEvent {
-  subject: Subjects.OrderCreated;
-  data: EventData<Subjects.OrderCreated>;
-}
-
-export interface OrderCancelledEvent {
-  subject: Subjects.OrderCancelled;
-  data: EventData<Subjects.OrderCancelled>;
-}
-
-export interface ExpirationCompleteEvent {
-  subject: Subjects.ExpirationComplete;
-  data: EventData<Subjects.ExpirationComplete>;
-}
-
-export interface PaymentCreatedEvent {
-  subject: Subjects.PaymentCreated;
-  data: EventData<Subjects.PaymentCreated>;
-}
+export type TicketCreatedEvent = EventOf<Subjects.TicketCreated>;
+export type TicketUpdatedEvent = EventOf<Subjects.TicketUpdated>;
+export type OrderCreatedEvent = EventOf<Subjects.OrderCreated>;
+export type OrderCancelledEvent = EventOf<Subjects.OrderCancelled>;
+export type ExpirationCompleteEvent = EventOf<Subjects.ExpirationComplete>;
+export type PaymentCreatedEvent = EventOf<Subjects.PaymentCreated>;
 
 /** What every event type has in common; the constraint of `Publisher` and `Listener`. */
 export interface BaseEvent {
