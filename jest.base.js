@@ -9,6 +9,8 @@ module.exports = (packageDir, overrides = {}) => ({
   testEnvironment: 'node',
   testMatch: ['<rootDir>/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // Every response status a test sees from a service's route must be in that service's OpenAPI document.
+  setupFilesAfterEnv: [path.join(root, 'common/src/testing/documented-responses.setup.ts')],
   transform: {
     '^.+\\.(t|j)s$': [
       '@swc/jest',

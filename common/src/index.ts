@@ -1,4 +1,5 @@
 export * from './errors';
 export * from './middlewares';
+export * from './validation';
 export * from './kit';
 export * from './events';

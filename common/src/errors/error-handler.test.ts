@@ -47,7 +47,7 @@ describe('errorHandler', () => {
 
     expect(response.status).toBe(429);
     expect(response.headers['retry-after']).toBe('30');
-    expect(response.body).toEqual({ errors: [{ message: 'Too many requests' }] });
+    expect(response.body).toEqual({ errors: [{ message: 'Too many requests: wait a moment and try again' }] });
   });
 
   it('answers malformed JSON with 400 in the error format', async () => {
@@ -56,7 +56,7 @@ describe('errorHandler', () => {
     const response = await request(app).post('/echo').set('Content-Type', 'application/json').send('{"title": ');
 
     expect(response.status).toBe(400);
-    expect(response.body).toEqual({ errors: [{ message: 'Malformed JSON body' }] });
+    expect(response.body).toEqual({ errors: [{ message: 'The request body is not valid JSON: check its syntax' }] });
   });
 
   it('answers a body over 100kb with 413 in the error format', async () => {
@@ -67,7 +67,7 @@ describe('errorHandler', () => {
       .send({ title: 'x'.repeat(101 * 1024) });
 
     expect(response.status).toBe(413);
-    expect(response.body).toEqual({ errors: [{ message: 'Request body too large' }] });
+    expect(response.body).toEqual({ errors: [{ message: 'The request body is too large' }] });
   });
 
   it('accepts a body just under the limit', async () => {
@@ -86,7 +86,7 @@ describe('errorHandler', () => {
     const response = await request(app).get('/async');
 
     expect(response.status).toBe(500);
-    expect(response.body).toEqual({ errors: [{ message: 'Something went wrong' }] });
+    expect(response.body).toEqual({ errors: [{ message: 'Something went wrong on our side; try again later' }] });
     expect(response.text).not.toContain('hunter2');
     expect(response.text).not.toContain('at ');
     const logged = logs.lines.find((line) => line.msg === 'Unhandled error');
@@ -103,7 +103,7 @@ describe('errorHandler', () => {
     const response = await request(app).get('/sync');
 
     expect(response.status).toBe(500);
-    expect(response.body).toEqual({ errors: [{ message: 'Something went wrong' }] });
+    expect(response.body).toEqual({ errors: [{ message: 'Something went wrong on our side; try again later' }] });
   });
 
   it('does not trust an error that merely has a 4xx status without being exposable', async () => {
@@ -112,7 +112,7 @@ describe('errorHandler', () => {
     const response = await request(app).get('/sync');
 
     expect(response.status).toBe(500);
-    expect(response.body).toEqual({ errors: [{ message: 'Something went wrong' }] });
+    expect(response.body).toEqual({ errors: [{ message: 'Something went wrong on our side; try again later' }] });
   });
 
   it('logs to the console when the app has no request logger', async () => {

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { requestMessages } from '../validation/messages';
 import { CustomError, SerializedError } from './custom-error';
 import { TooManyRequestsError } from './too-many-requests-error';
 
@@ -23,9 +24,9 @@ function isHttpClientError(err: unknown): err is HttpClientError {
 function messageForHttpClientError(err: HttpClientError): string {
   switch (err.type) {
     case 'entity.parse.failed':
-      return 'Malformed JSON body';
+      return requestMessages.malformedJson;
     case 'entity.too.large':
-      return 'Request body too large';
+      return requestMessages.bodyTooLarge;
     default:
       return err.message;
   }
@@ -71,5 +72,5 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, next) 
   }
 
   logUnexpectedError(req, err);
-  sendErrors(res, 500, [{ message: 'Something went wrong' }]);
+  sendErrors(res, 500, [{ message: requestMessages.internalError }]);
 };

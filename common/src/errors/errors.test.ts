@@ -8,21 +8,30 @@ import {
   ForbiddenError,
   NotAuthorizedError,
   NotFoundError,
+  NotOwnerError,
   PayloadTooLargeError,
   RequestValidationError,
   TooManyRequestsError,
+  UnsupportedMediaTypeError,
 } from '.';
 
 describe('error classes', () => {
   it.each([
-    [new BadRequestError('Email in use'), 400, [{ message: 'Email in use' }]],
+    [new BadRequestError('Cannot do that'), 400, [{ message: 'Cannot do that' }]],
+    [new BadRequestError('Email in use', 'email'), 400, [{ message: 'Email in use', field: 'email' }]],
     [new NotFoundError(), 404, [{ message: 'Not found' }]],
     [new NotFoundError('Ticket not found'), 404, [{ message: 'Ticket not found' }]],
-    [new NotAuthorizedError(), 401, [{ message: 'Not authorized' }]],
-    [new ForbiddenError(), 403, [{ message: 'Forbidden' }]],
+    [new NotAuthorizedError(), 401, [{ message: 'Sign in to do this' }]],
+    [new ForbiddenError(), 403, [{ message: 'You are not allowed to do this' }]],
+    [new NotOwnerError('order'), 403, [{ message: 'This order belongs to another user' }]],
     [new ConflictError('Ticket is reserved'), 409, [{ message: 'Ticket is reserved' }]],
-    [new TooManyRequestsError(30), 429, [{ message: 'Too many requests' }]],
-    [new PayloadTooLargeError(), 413, [{ message: 'Request body too large' }]],
+    [new TooManyRequestsError(30), 429, [{ message: 'Too many requests: wait a moment and try again' }]],
+    [new PayloadTooLargeError(), 413, [{ message: 'The request body is too large' }]],
+    [
+      new UnsupportedMediaTypeError(),
+      415,
+      [{ message: 'Send the request body as JSON, with Content-Type: application/json' }],
+    ],
   ])('%s has status %i and serializes to its message', (error, statusCode, serialized) => {
     expect(error).toBeInstanceOf(CustomError);
     expect(error).toBeInstanceOf(Error);
@@ -75,9 +84,27 @@ describe('RequestValidationError', () => {
     expect(error.serializeErrors()).toEqual([{ message: 'Email must be valid', field: 'email' }]);
   });
 
-  it('reports errors that belong to no single field without a field', () => {
-    const error = new RequestValidationError([{ type: 'unknown_fields', msg: 'Unknown fields', fields: [] }]);
+  it('reports each unknown field as an error of that field', () => {
+    const error = new RequestValidationError([
+      {
+        type: 'unknown_fields',
+        msg: 'Unknown field(s)',
+        fields: [
+          { path: 'userId', location: 'body', value: 'x' },
+          { path: 'extra', location: 'body', value: 1 },
+        ],
+      },
+    ]);
 
-    expect(error.serializeErrors()).toEqual([{ message: 'Unknown fields' }]);
+    expect(error.serializeErrors()).toEqual([
+      { message: 'Unknown field userId: remove it from the request', field: 'userId' },
+      { message: 'Unknown field extra: remove it from the request', field: 'extra' },
+    ]);
+  });
+
+  it('reports errors that belong to no single field without a field', () => {
+    const error = new RequestValidationError([{ type: 'alternative', msg: 'Give one of them', nestedErrors: [] }]);
+
+    expect(error.serializeErrors()).toEqual([{ message: 'Give one of them' }]);
   });
 });

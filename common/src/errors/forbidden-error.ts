@@ -4,7 +4,7 @@ import { CustomError, SerializedError } from './custom-error';
 export class ForbiddenError extends CustomError {
   readonly statusCode = 403;
 
-  constructor(message = 'Forbidden') {
+  constructor(message = 'You are not allowed to do this') {
     super(message);
   }
 

@@ -1,9 +1,10 @@
+import { requestMessages } from '../validation/messages';
 import { CustomError, SerializedError } from './custom-error';
 
 export class PayloadTooLargeError extends CustomError {
   readonly statusCode = 413;
 
-  constructor(message = 'Request body too large') {
+  constructor(message = requestMessages.bodyTooLarge) {
     super(message);
   }
 

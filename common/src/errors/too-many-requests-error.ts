@@ -6,7 +6,7 @@ export class TooManyRequestsError extends CustomError {
 
   constructor(
     readonly retryAfterSeconds: number,
-    message = 'Too many requests',
+    message = 'Too many requests: wait a moment and try again',
   ) {
     super(message);
   }

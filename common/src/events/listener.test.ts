@@ -8,7 +8,7 @@ import { EventTooEarlyError, InvalidEventError } from './errors';
 import { Listener, type DeadLetterRecord, type ListenerOptions } from './listener';
 import { Publisher } from './publisher';
 import type { TicketCreatedEvent } from './schemas';
-import { Subjects } from './subjects';
+import { Subjects, TicketStatus } from './subjects';
 
 type TicketData = TicketCreatedEvent['data'];
 type Handler = (data: TicketData, msg: JsMsg) => Promise<void>;
@@ -40,6 +40,7 @@ const ticket = (title = 'concert'): TicketData => ({
   title,
   price: 10,
   userId: objectId(),
+  status: TicketStatus.Available,
 });
 
 // Short timings so redeliveries happen within the test's patience.

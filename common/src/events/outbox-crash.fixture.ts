@@ -4,7 +4,7 @@
 import mongoose from 'mongoose';
 import pino from 'pino';
 import { Outbox } from './outbox';
-import { Subjects } from './subjects';
+import { Subjects, TicketStatus } from './subjects';
 
 async function main(): Promise<void> {
   const [uri, ticketId, userId] = process.argv.slice(2);
@@ -14,7 +14,14 @@ async function main(): Promise<void> {
     await connection
       .collection('tickets')
       .insertOne({ _id: new mongoose.Types.ObjectId(ticketId), title: 'crash', price: 10 }, { session });
-    return record(Subjects.TicketCreated, { id: ticketId, version: 0, title: 'crash', price: 10, userId });
+    return record(Subjects.TicketCreated, {
+      id: ticketId,
+      version: 0,
+      title: 'crash',
+      price: 10,
+      userId,
+      status: TicketStatus.Available,
+    });
   });
   process.stdout.write(`committed ${eventId}\n`);
   setInterval(() => undefined, 60_000);

@@ -8,7 +8,7 @@ import { waitFor, waitForEvent } from '../testing/wait';
 import { connectBus, EVENT_STREAM, type Bus } from './bus';
 import { InvalidEventError } from './errors';
 import { Outbox, OutboxRelay } from './outbox';
-import { Subjects } from './subjects';
+import { Subjects, TicketStatus } from './subjects';
 
 interface Ticket {
   title: string;
@@ -43,7 +43,14 @@ async function createTicket(outbox: Outbox, title: string) {
   const ticketId = newId();
   const eventId = await outbox.transaction(async (session, record) => {
     await Ticket.create([{ _id: ticketId, title, price: 10 }], { session });
-    return record(Subjects.TicketCreated, { id: ticketId, version: 0, title, price: 10, userId: newId() });
+    return record(Subjects.TicketCreated, {
+      id: ticketId,
+      version: 0,
+      title,
+      price: 10,
+      userId: newId(),
+      status: TicketStatus.Available,
+    });
   });
   return { ticketId, eventId };
 }
@@ -92,7 +99,14 @@ describe('Outbox.transaction', () => {
     await expect(
       outbox.transaction(async (session, record) => {
         await Ticket.create([{ _id: ticketId, title: 'abort', price: 10 }], { session });
-        record(Subjects.TicketCreated, { id: ticketId, version: 0, title: 'abort', price: 10, userId: newId() });
+        record(Subjects.TicketCreated, {
+          id: ticketId,
+          version: 0,
+          title: 'abort',
+          price: 10,
+          userId: newId(),
+          status: TicketStatus.Available,
+        });
         throw new Error('business rule broken');
       }),
     ).rejects.toThrow('business rule broken');
@@ -108,7 +122,14 @@ describe('Outbox.transaction', () => {
     await expect(
       outbox.transaction(async (session, record) => {
         await Ticket.create([{ _id: ticketId, title: 'invalid', price: 10 }], { session });
-        record(Subjects.TicketCreated, { id: ticketId, version: 0, title: 'invalid', price: 0.001, userId: newId() });
+        record(Subjects.TicketCreated, {
+          id: ticketId,
+          version: 0,
+          title: 'invalid',
+          price: 0.001,
+          userId: newId(),
+          status: TicketStatus.Available,
+        });
       }),
     ).rejects.toThrow(InvalidEventError);
     expect(await Ticket.findById(ticketId)).toBeNull();

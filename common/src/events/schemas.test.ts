@@ -1,10 +1,10 @@
 import { InvalidEventError } from './errors';
 import { parseEventData } from './schemas';
-import { OrderStatus, Subjects } from './subjects';
+import { OrderCancelReason, OrderStatus, Subjects } from './subjects';
 
 const id = () => '5f1f7c1e2b3a4c5d6e7f8a9b';
 
-const validTicket = { id: id(), version: 0, title: 'concert', price: 20.5, userId: id() };
+const validTicket = { id: id(), version: 0, title: 'concert', price: 20.5, userId: id(), status: 'available' };
 const validOrder = {
   id: id(),
   version: 1,
@@ -20,9 +20,30 @@ describe('event schemas', () => {
     expect(parseEventData(Subjects.TicketUpdated, validTicket)).toEqual(validTicket);
     expect(parseEventData(Subjects.TicketUpdated, { ...validTicket, orderId: id() }).orderId).toBe(id());
     expect(parseEventData(Subjects.OrderCreated, validOrder)).toEqual(validOrder);
-    expect(parseEventData(Subjects.OrderCancelled, { id: id(), version: 2, ticket: { id: id() } })).toBeTruthy();
+    const cancelled = { id: id(), version: 2, reason: OrderCancelReason.Expired, ticket: { id: id() } };
+    expect(parseEventData(Subjects.OrderCancelled, cancelled)).toEqual(cancelled);
+    const completed = { id: id(), version: 1, userId: id(), ticket: { id: id(), title: 'Concert', price: 10 } };
+    expect(parseEventData(Subjects.OrderCompleted, completed)).toEqual(completed);
     expect(parseEventData(Subjects.ExpirationComplete, { orderId: id() })).toEqual({ orderId: id() });
-    expect(parseEventData(Subjects.PaymentCreated, { id: id(), orderId: id(), stripeId: 'pi_123' })).toBeTruthy();
+    const payment = {
+      id: id(),
+      orderId: id(),
+      stripeId: 'pi_123',
+      amount: 10.5,
+      currency: 'usd',
+      card: { brand: 'visa', last4: '4242' },
+      createdAt: new Date().toISOString(),
+    };
+    expect(parseEventData(Subjects.PaymentCreated, payment)).toEqual(payment);
+    const refund = {
+      id: id(),
+      orderId: id(),
+      stripeId: 'pi_123',
+      amount: 10.5,
+      currency: 'usd',
+      refundedAt: new Date().toISOString(),
+    };
+    expect(parseEventData(Subjects.PaymentRefunded, refund)).toEqual(refund);
   });
 
   it('drops fields the schema does not know', () => {
@@ -41,8 +62,32 @@ describe('event schemas', () => {
     ['an unknown status', Subjects.OrderCreated, { ...validOrder, status: 'paid' }],
     ['a non-date expiresAt', Subjects.OrderCreated, { ...validOrder, expiresAt: 'tomorrow' }],
     ['a missing ticket price', Subjects.OrderCreated, { ...validOrder, ticket: { id: id() } }],
-    ['a missing ticket', Subjects.OrderCancelled, { id: id(), version: 0 }],
+    ['an unknown ticket status', Subjects.TicketUpdated, { ...validTicket, status: 'lost' }],
+    ['a missing ticket', Subjects.OrderCancelled, { id: id(), version: 0, reason: 'expired' }],
+    ['a missing cancel reason', Subjects.OrderCancelled, { id: id(), version: 0, ticket: { id: id() } }],
+    [
+      'an unknown cancel reason',
+      Subjects.OrderCancelled,
+      { id: id(), version: 0, reason: 'bored', ticket: { id: id() } },
+    ],
     ['an empty stripeId', Subjects.PaymentCreated, { id: id(), orderId: id(), stripeId: '' }],
+    [
+      'an amount with three decimals',
+      Subjects.PaymentRefunded,
+      {
+        id: id(),
+        orderId: id(),
+        stripeId: 'pi_1',
+        amount: 10.123,
+        currency: 'usd',
+        refundedAt: new Date().toISOString(),
+      },
+    ],
+    [
+      'an uppercase currency',
+      Subjects.PaymentCreated,
+      { id: id(), orderId: id(), stripeId: 'pi_1', amount: 10, currency: 'USD', createdAt: new Date().toISOString() },
+    ],
     ['no object at all', Subjects.ExpirationComplete, 'order'],
   ])('rejects %s', (_what, subject, data) => {
     expect(() => parseEventData(subject, data)).toThrow(InvalidEventError);

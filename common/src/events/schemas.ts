@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { InvalidEventError } from './errors';
-import { OrderStatus, Subjects } from './subjects';
+import { OBJECT_ID_PATTERN } from '../validation/object-id';
+import { OrderCancelReason, OrderStatus, Subjects, TicketStatus } from './subjects';
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/i, 'must be a 24-hex id');
+const objectId = z.string().regex(OBJECT_ID_PATTERN, 'must be a 24-hex id');
 const version = z.number().int().nonnegative();
 // Money travels as a number of currency units; cents must be exact.
 const price = z
@@ -11,6 +12,8 @@ const price = z
   .refine((value) => Number.isFinite(value) && Math.abs(value * 100 - Math.round(value * 100)) < 1e-6, {
     message: 'must have at most 2 decimals',
   });
+const currency = z.string().regex(/^[a-z]{3}$/, 'must be a lowercase ISO currency code');
+const timestamp = z.iso.datetime({ offset: true });
 
 export const ticketCreatedSchema = z.object({
   id: objectId,
@@ -18,9 +21,11 @@ export const ticketCreatedSchema = z.object({
   title: z.string().min(1),
   price,
   userId: objectId,
+  status: z.enum(TicketStatus),
 });
 
 export const ticketUpdatedSchema = ticketCreatedSchema.extend({
+  /** The order holding the ticket: the reserving order, or the one that bought it. */
   orderId: objectId.optional(),
 });
 
@@ -29,14 +34,22 @@ export const orderCreatedSchema = z.object({
   version,
   status: z.enum(OrderStatus),
   userId: objectId,
-  expiresAt: z.iso.datetime({ offset: true }),
+  expiresAt: timestamp,
   ticket: z.object({ id: objectId, price }),
 });
 
 export const orderCancelledSchema = z.object({
   id: objectId,
   version,
+  reason: z.enum(OrderCancelReason),
   ticket: z.object({ id: objectId }),
+});
+
+export const orderCompletedSchema = z.object({
+  id: objectId,
+  version,
+  userId: objectId,
+  ticket: z.object({ id: objectId, title: z.string().min(1), price }),
 });
 
 export const expirationCompleteSchema = z.object({
@@ -47,6 +60,21 @@ export const paymentCreatedSchema = z.object({
   id: objectId,
   orderId: objectId,
   stripeId: z.string().min(1),
+  /** What was charged, in currency units (like prices). */
+  amount: price,
+  currency,
+  /** The card's brand and last four digits, when Stripe tells them. */
+  card: z.object({ brand: z.string().min(1), last4: z.string().regex(/^\d{4}$/) }).optional(),
+  createdAt: timestamp,
+});
+
+export const paymentRefundedSchema = z.object({
+  id: objectId,
+  orderId: objectId,
+  stripeId: z.string().min(1),
+  amount: price,
+  currency,
+  refundedAt: timestamp,
 });
 
 /** The one schema per subject that publishers and listeners both validate against. */
@@ -55,8 +83,10 @@ export const eventSchemas = {
   [Subjects.TicketUpdated]: ticketUpdatedSchema,
   [Subjects.OrderCreated]: orderCreatedSchema,
   [Subjects.OrderCancelled]: orderCancelledSchema,
+  [Subjects.OrderCompleted]: orderCompletedSchema,
   [Subjects.ExpirationComplete]: expirationCompleteSchema,
   [Subjects.PaymentCreated]: paymentCreatedSchema,
+  [Subjects.PaymentRefunded]: paymentRefundedSchema,
 } satisfies Record<Subjects, z.ZodType>;
 
 export type EventData<S extends Subjects> = z.infer<(typeof eventSchemas)[S]>;
@@ -71,8 +101,10 @@ export type TicketCreatedEvent = EventOf<Subjects.TicketCreated>;
 export type TicketUpdatedEvent = EventOf<Subjects.TicketUpdated>;
 export type OrderCreatedEvent = EventOf<Subjects.OrderCreated>;
 export type OrderCancelledEvent = EventOf<Subjects.OrderCancelled>;
+export type OrderCompletedEvent = EventOf<Subjects.OrderCompleted>;
 export type ExpirationCompleteEvent = EventOf<Subjects.ExpirationComplete>;
 export type PaymentCreatedEvent = EventOf<Subjects.PaymentCreated>;
+export type PaymentRefundedEvent = EventOf<Subjects.PaymentRefunded>;
 
 /** What every event type has in common; the constraint of `Publisher` and `Listener`. */
 export interface BaseEvent {
@@ -85,8 +117,10 @@ export type TicketingEvent =
   | TicketUpdatedEvent
   | OrderCreatedEvent
   | OrderCancelledEvent
+  | OrderCompletedEvent
   | ExpirationCompleteEvent
-  | PaymentCreatedEvent;
+  | PaymentCreatedEvent
+  | PaymentRefundedEvent;
 
 /** Validates `data` against the subject's schema; returns it with unknown fields dropped. */
 export function parseEventData<S extends Subjects>(subject: S, data: unknown): EventData<S> {

@@ -8,7 +8,22 @@ export { createShutdown, gracefulShutdown } from './shutdown';
 export type { Shutdown, ShutdownOptions, ShutdownStep } from './shutdown';
 export { createServiceApp } from './service-app';
 export type { ServiceAppOptions } from './service-app';
-export { errorResponse, errorsSchema, openApiRoutes, sessionCookieScheme } from './openapi';
-export type { OpenApiDocument } from './openapi';
+export {
+  apiInfo,
+  bodyErrorResponses,
+  errorResponse,
+  errorsSchema,
+  jsonRequestBody,
+  notSignedInResponse,
+  openApiRoutes,
+  pageResponse,
+  paginationParameters,
+  sessionCookieScheme,
+} from './openapi';
+export type { OpenApiDocument, OpenApiMount } from './openapi';
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginationRules, requestedPage, sendPage } from './pagination';
+export type { RequestedPage } from './pagination';
+export { reportServedResponses, servedResponses } from './served-responses';
+export type { ServedResponse } from './served-responses';
 export { runService } from './run-service';
 export type { BackgroundTask, RunningService, RunServiceOptions, ServiceRuntime } from './run-service';

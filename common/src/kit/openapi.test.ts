@@ -2,7 +2,7 @@ import { Router } from 'express';
 import request from 'supertest';
 import { undocumentedRoutes } from '../testing/routes';
 import { createLogger } from './logger';
-import { openApiRoutes, type OpenApiDocument } from './openapi';
+import type { OpenApiDocument } from './openapi';
 import { createServiceApp } from './service-app';
 
 const document: OpenApiDocument = {
@@ -17,11 +17,12 @@ function appWith(routes: (router: Router) => void) {
   return createServiceApp({
     logger: createLogger('things'),
     jwtKey: 'key',
-    routers: [router, openApiRoutes('/api/things', document)],
+    routers: [router],
+    openApi: { basePath: '/api/things', document },
   });
 }
 
-describe('openApiRoutes', () => {
+describe('the OpenAPI document of a service app', () => {
   it('serves the document as JSON and the Swagger UI page', async () => {
     const app = appWith((router) => router.get('/api/things', (_req, res) => res.json([])));
     const json = await request(app).get('/api/things/docs.json').expect(200);

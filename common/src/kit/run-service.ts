@@ -20,6 +20,8 @@ export interface BackgroundTask {
 
 /** What a service's parts are built from: its config and its connections. */
 export interface ServiceRuntime<Config> {
+  /** The service's name: its logs, its NATS client and its durable consumers are named after it. */
+  name: string;
   config: Config & { PORT: number; HOST: string; LOG_LEVEL: string; MONGO_URI?: string; NATS_URL?: string };
   logger: Logger;
   /** Present when the service uses NATS. */
@@ -75,7 +77,7 @@ export async function runService<Env extends z.ZodRawShape>(
   }
 
   const steps: ShutdownStep[] = [];
-  const runtime: ServiceRuntime<Config> = { config, logger };
+  const runtime: ServiceRuntime<Config> = { name: options.name, config, logger };
   try {
     if (options.uses.mongo) {
       await mongoose.connect(config.MONGO_URI!, { serverSelectionTimeoutMS: 10_000 });

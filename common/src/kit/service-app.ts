@@ -2,10 +2,13 @@ import cookieSession from 'cookie-session';
 import express, { Express, Router } from 'express';
 import { errorHandler } from '../errors/error-handler';
 import { currentUser } from '../middlewares/current-user';
+import { requireJsonBody, requireObjectBody } from '../middlewares/json-body';
 import { notFoundHandler } from '../middlewares/not-found-handler';
 import { healthRoutes, ReadinessChecks } from './health';
 import type { Logger } from './logger';
+import { openApiRoutes, type OpenApiMount } from './openapi';
 import { requestLogger } from './request-logger';
+import { reportServedResponses } from './served-responses';
 
 export interface ServiceAppOptions {
   logger: Logger;
@@ -13,6 +16,8 @@ export interface ServiceAppOptions {
   jwtKey?: string;
   /** The service's routes, mounted in this order after sessions and currentUser. */
   routers: Router[];
+  /** The service's OpenAPI document, served at `{basePath}/docs` and `{basePath}/docs.json`. */
+  openApi?: OpenApiMount;
   /** Behind GET /readyz; none means ready whenever the process is up. */
   readinessChecks?: ReadinessChecks;
   /**
@@ -30,9 +35,9 @@ export interface ServiceAppOptions {
 }
 
 /**
- * The Express app every service builds, so all five treat requests the same way:
- * request id and logging, health probes, JSON body, session cookie, currentUser,
- * the service's routers, then 404 and the error handler.
+ * The Express app every service builds, so all of them treat requests the same way:
+ * request id and logging, health probes, UTF-8 JSON bodies only (415 otherwise), session
+ * cookie, currentUser, the OpenAPI document, the service's routers, then 404 and the error handler.
  */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
@@ -41,12 +46,15 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.disable('x-powered-by');
 
   app.use(requestLogger(options.logger));
+  if (options.openApi) app.use(reportServedResponses(options.openApi));
   app.use(healthRoutes(options.readinessChecks));
+  app.use(requireJsonBody);
   for (const router of options.rawBodyRouters ?? []) {
     app.use(router);
   }
 
   app.use(express.json({ limit: options.bodyLimit ?? '100kb' }));
+  app.use(requireObjectBody);
   if (options.jwtKey) {
     app.use(
       cookieSession({
@@ -63,6 +71,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     app.use(currentUser(options.jwtKey));
   }
 
+  if (options.openApi) app.use(openApiRoutes(options.openApi));
   for (const router of options.routers) {
     app.use(router);
   }

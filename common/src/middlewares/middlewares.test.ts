@@ -27,6 +27,9 @@ function buildApp() {
       res.status(201).json(matchedData(req));
     },
   );
+  router.post('/no-fields', validateRequest, (_req, res) => {
+    res.status(204).end();
+  });
   return createServiceApp({ logger: createLogger('test', { level: 'silent' }), jwtKey: JWT_KEY, routers: [router] });
 }
 
@@ -70,7 +73,7 @@ describe('currentUser and requireAuth', () => {
     expect(whoami.status).toBe(200);
     expect(whoami.body).toEqual({ currentUser: null });
     expect(privateRoute.status).toBe(401);
-    expect(privateRoute.body).toEqual({ errors: [{ message: 'Not authorized' }] });
+    expect(privateRoute.body).toEqual({ errors: [{ message: 'Sign in to do this' }] });
   });
 
   it('refuses to be built without a key', () => {
@@ -107,10 +110,76 @@ describe('validateRequest', () => {
   });
 
   it('lets valid input through to the handler', async () => {
-    const response = await request(app).post('/tickets').send({ title: ' Concert ', price: '10.5', extra: 'x' });
+    const response = await request(app).post('/tickets').send({ title: ' Concert ', price: '10.5' });
 
     expect(response.status).toBe(201);
     expect(response.body).toEqual({ title: 'Concert', price: '10.5' });
+  });
+
+  it('refuses fields no rule of the route checks, naming each of them', async () => {
+    const response = await request(app)
+      .post('/tickets')
+      .send({ title: 'Concert', price: 10, userId: 'someone-else', extra: { nested: true } });
+
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({
+      errors: [
+        { message: 'Unknown field userId: remove it from the request', field: 'userId' },
+        { message: 'Unknown field extra: remove it from the request', field: 'extra' },
+      ],
+    });
+  });
+
+  it('refuses every field of a route that takes none', async () => {
+    const response = await request(app).post('/no-fields').send({ anything: 1 });
+
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({
+      errors: [{ message: 'Unknown field anything: remove it from the request', field: 'anything' }],
+    });
+    await request(app).post('/no-fields').expect(204);
+  });
+});
+
+describe('JSON-only bodies', () => {
+  it.each([
+    ['text/plain', 'title=Concert'],
+    ['application/x-www-form-urlencoded', 'title=Concert&price=10'],
+    ['multipart/form-data; boundary=x', '--x--'],
+  ])('answers a %s body with 415 before the route runs', async (contentType, payload) => {
+    const response = await request(app).post('/tickets').set('Content-Type', contentType).send(payload);
+
+    expect(response.status).toBe(415);
+    expect(response.body).toEqual({
+      errors: [{ message: 'Send the request body as JSON, with Content-Type: application/json' }],
+    });
+  });
+
+  it('answers JSON in another charset than UTF-8 with 415', async () => {
+    const response = await request(app)
+      .post('/tickets')
+      .set('Content-Type', 'application/json; charset=latin1')
+      .send('{"title":"Concert","price":10}');
+
+    expect(response.status).toBe(415);
+    expect(response.body).toEqual({ errors: [{ message: 'Send the request body encoded as UTF-8' }] });
+  });
+
+  it('accepts JSON declared as UTF-8', async () => {
+    await request(app)
+      .post('/tickets')
+      .set('Content-Type', 'application/json; charset=UTF-8')
+      .send('{"title":"Concert","price":10}')
+      .expect(201);
+  });
+
+  it('answers a JSON body that is not an object with 400', async () => {
+    const response = await request(app)
+      .post('/tickets')
+      .send([{ title: 'Concert', price: 10 }]);
+
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ errors: [{ message: 'The request body must be a JSON object' }] });
   });
 });
 
@@ -119,14 +188,14 @@ describe('notFoundHandler', () => {
     const response = await request(app).get('/api/nothing/here');
 
     expect(response.status).toBe(404);
-    expect(response.body).toEqual({ errors: [{ message: 'Route not found' }] });
+    expect(response.body).toEqual({ errors: [{ message: 'No such route: check the method and the path' }] });
   });
 
   it('answers a known path with an unknown method with 404 too', async () => {
     const response = await request(app).delete('/whoami');
 
     expect(response.status).toBe(404);
-    expect(response.body).toEqual({ errors: [{ message: 'Route not found' }] });
+    expect(response.body).toEqual({ errors: [{ message: 'No such route: check the method and the path' }] });
   });
 });
 

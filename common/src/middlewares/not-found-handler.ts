@@ -1,7 +1,8 @@
 import type { RequestHandler } from 'express';
 import { NotFoundError } from '../errors/not-found-error';
+import { requestMessages } from '../validation/messages';
 
 /** Mounted after every router: whatever reaches it matched no route. */
 export const notFoundHandler: RequestHandler = () => {
-  throw new NotFoundError('Route not found');
+  throw new NotFoundError(requestMessages.routeNotFound);
 };

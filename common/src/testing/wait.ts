@@ -37,6 +37,21 @@ export async function waitFor<T>(predicate: () => T | Promise<T>, options: WaitO
   }
 }
 
+/**
+ * Waits until the durable consumer `durableName` has handled every message stored so far (acked,
+ * or terminated as a dead letter): what "the service has caught up with the stream" means.
+ */
+export async function waitForConsumer(bus: Bus, durableName: string, timeoutMs = 20_000): Promise<void> {
+  const jsm = await bus.jetstreamManager();
+  await waitFor(
+    async () => {
+      const info = await jsm.consumers.info(EVENT_STREAM, durableName);
+      return info.num_pending === 0 && info.num_ack_pending === 0;
+    },
+    { timeoutMs, description: `${durableName} to handle every message` },
+  );
+}
+
 export interface WaitForEventOptions<T> {
   /** Only a message whose data satisfies this counts. */
   match?: (data: T) => boolean;

@@ -1,0 +1,23 @@
+/**
+ * The wording of input errors, the same in every service. `label` is the field as a person
+ * names it ("Ticket id"); the error's `field` carries the JSON name (`ticketId`).
+ */
+export const fieldMessages = {
+  required: (label: string) => `${label} is required`,
+  mustBeString: (label: string) => `${label} must be a string`,
+  invalidId: (label: string) => `${label} must be a 24-character hexadecimal id`,
+  tooLong: (label: string, maxCharacters: number) => `${label} must be at most ${maxCharacters} characters`,
+  unknownField: (field: string) => `Unknown field ${field}: remove it from the request`,
+};
+
+/** Messages about the request as a whole. */
+export const requestMessages = {
+  bodyNotJson: 'Send the request body as JSON, with Content-Type: application/json',
+  bodyNotUtf8: 'Send the request body encoded as UTF-8',
+  bodyNotObject: 'The request body must be a JSON object',
+  malformedJson: 'The request body is not valid JSON: check its syntax',
+  bodyTooLarge: 'The request body is too large',
+  notSignedIn: 'Sign in to do this',
+  routeNotFound: 'No such route: check the method and the path',
+  internalError: 'Something went wrong on our side; try again later',
+};
