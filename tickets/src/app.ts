@@ -1,10 +1,11 @@
-import { createServiceApp, openApiRoutes, type Logger, type Outbox, type ReadinessChecks } from '@ticketing/common';
+import { createServiceApp, type Logger, type Outbox, type ReadinessChecks } from '@ticketing/common';
 import type { Express } from 'express';
 import { openApiDocument } from './openapi';
 import { createTicketRouter } from './routes/create-ticket';
 import { listTicketsRouter } from './routes/list-tickets';
 import { showTicketRouter } from './routes/show-ticket';
 import { updateTicketRouter } from './routes/update-ticket';
+import { withdrawTicketRouter } from './routes/withdraw-ticket';
 
 export interface TicketsAppOptions {
   logger: Logger;
@@ -19,12 +20,13 @@ export function createApp(options: TicketsAppOptions): Express {
     logger: options.logger,
     jwtKey: options.jwtKey,
     readinessChecks: options.readinessChecks,
+    openApi: { basePath: '/api/tickets', document: openApiDocument },
     routers: [
-      openApiRoutes('/api/tickets', openApiDocument),
       listTicketsRouter,
       createTicketRouter(options.outbox),
       showTicketRouter,
       updateTicketRouter(options.outbox),
+      withdrawTicketRouter(options.outbox),
     ],
   });
 }

@@ -2,6 +2,7 @@ import { runService } from '@ticketing/common';
 import { createApp } from './app';
 import { env } from './config';
 import { OrderCancelledListener } from './events/listeners/order-cancelled-listener';
+import { OrderCompletedListener } from './events/listeners/order-completed-listener';
 import { OrderCreatedListener } from './events/listeners/order-created-listener';
 
 // With mongo and nats both used, runService always provides the bus and the outbox.
@@ -11,8 +12,9 @@ void runService({
   env,
   createApp: (runtime, readinessChecks) =>
     createApp({ logger: runtime.logger, jwtKey: runtime.config.JWT_KEY, readinessChecks, outbox: runtime.outbox! }),
-  listeners: (runtime) => [
-    new OrderCreatedListener(runtime.bus!, runtime.outbox!),
-    new OrderCancelledListener(runtime.bus!, runtime.outbox!),
+  listeners: ({ bus, name, outbox }) => [
+    new OrderCreatedListener(bus!, { serviceName: name }, outbox!),
+    new OrderCancelledListener(bus!, { serviceName: name }, outbox!),
+    new OrderCompletedListener(bus!, { serviceName: name }, outbox!),
   ],
 });

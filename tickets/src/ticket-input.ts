@@ -1,3 +1,4 @@
+import { fieldMessages, textField } from '@ticketing/common';
 import { body } from 'express-validator';
 import { MAX_PRICE, MAX_TITLE_LENGTH } from './models/ticket';
 
@@ -21,24 +22,13 @@ function priceFromInput(value: unknown): number | undefined {
 
 /** Checks of `{ title, price }`, shared by create and edit; matchedData gives the trimmed title and the numeric price. */
 export const ticketInputRules = [
-  body('title')
-    .exists({ values: 'null' })
-    .withMessage('Title is required')
-    .bail()
-    .isString()
-    .withMessage('Title must be a string')
-    .bail()
-    .trim()
-    .notEmpty()
-    .withMessage('Title is required')
-    .isLength({ max: MAX_TITLE_LENGTH })
-    .withMessage(`Title must be at most ${MAX_TITLE_LENGTH} characters`),
+  textField('title', 'Title', MAX_TITLE_LENGTH),
   body('price')
     .exists({ values: 'null' })
-    .withMessage('Price is required')
+    .withMessage(fieldMessages.required('Price'))
     .bail()
     .custom((value) => priceFromInput(value) !== undefined)
-    .withMessage('Price must be a number with at most two decimals')
+    .withMessage('Price must be a number with at most two decimals, e.g. 25 or 19.99')
     .bail()
     .customSanitizer(priceFromInput)
     .custom((price: number) => price > 0)

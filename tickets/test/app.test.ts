@@ -40,6 +40,6 @@ describe('tickets app', () => {
   it('answers unknown routes with 404 in the error format', async () => {
     const response = await request(buildApp()).delete('/api/tickets');
     expect(response.status).toBe(404);
-    expect(response.body).toEqual({ errors: [{ message: 'Route not found' }] });
+    expect(response.body).toEqual({ errors: [{ message: 'No such route: check the method and the path' }] });
   });
 });

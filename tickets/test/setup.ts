@@ -3,6 +3,7 @@ import {
   connectBus,
   createLogger,
   EVENT_STREAM,
+  OrderCancelReason,
   OrderStatus,
   Outbox,
   parseEventData,
@@ -11,12 +12,13 @@ import {
   type BusLogger,
   type EventData,
   type Subjects,
+  type TicketStatus,
 } from '@ticketing/common';
 import {
   signin,
   startServiceTestEnvironment,
   TEST_JWT_KEY,
-  waitFor,
+  waitForConsumer,
   type ServiceTestEnvironment,
 } from '@ticketing/common/testing';
 import type { Express } from 'express';
@@ -24,6 +26,7 @@ import mongoose from 'mongoose';
 import request from 'supertest';
 import { createApp } from '../src/app';
 import { OrderCancelledListener } from '../src/events/listeners/order-cancelled-listener';
+import { OrderCompletedListener } from '../src/events/listeners/order-completed-listener';
 import { OrderCreatedListener } from '../src/events/listeners/order-created-listener';
 
 export interface TicketsTestContext {
@@ -51,7 +54,15 @@ export interface TicketBody {
   price: number;
   userId: string;
   version: number;
+  status: TicketStatus;
   orderId?: string;
+  reservedUntil?: string;
+  createdAt: string;
+}
+
+/** What the ticket's events say of a ticket as the API shows it: everything but the reservation end and listing date. */
+export function asEventData({ reservedUntil: _reservedUntil, createdAt: _createdAt, ...data }: TicketBody) {
+  return data;
 }
 
 /** Creates a ticket through the API as the given user (a new one by default). */
@@ -91,24 +102,13 @@ export async function storedTicketEvents(bus: Bus, ticketId: string): Promise<St
   return events.filter((event) => event.data.id === ticketId);
 }
 
-/** Waits until the durable consumer of `durableName` has every stored message handled (acked or dead-lettered). */
-export async function waitForConsumerToCatchUp(bus: Bus, durableName: string): Promise<void> {
-  const jsm = await bus.jetstreamManager();
-  await waitFor(
-    async () => {
-      const info = await jsm.consumers.info(EVENT_STREAM, durableName);
-      return info.num_pending === 0 && info.num_ack_pending === 0;
-    },
-    { timeoutMs: 20_000, description: `${durableName} to handle every message` },
-  );
-}
-
 export interface RunningListeners {
   orderCreated: OrderCreatedListener;
   orderCancelled: OrderCancelledListener;
+  orderCompleted: OrderCompletedListener;
   /** The listeners' own connection. */
   bus: Bus;
-  /** Waits until both listeners have handled every stored message. */
+  /** Waits until every listener has handled every stored message. */
   caughtUp(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -120,22 +120,22 @@ export interface RunningListeners {
 export async function startTicketListeners(context: TicketsTestContext, logger: BusLogger): Promise<RunningListeners> {
   const bus = await connectBus({ servers: context.env.nats.url, name: 'tickets-listeners', logger });
   const outbox = new Outbox({ connection: mongoose.connection, bus, logger });
-  const options = { retryDelayMs: 50, maxDeliveries: 3 };
-  const orderCreated = new OrderCreatedListener(bus, outbox, options);
-  const orderCancelled = new OrderCancelledListener(bus, outbox, options);
-  await orderCreated.listen();
-  await orderCancelled.listen();
+  const options = { serviceName: 'tickets', retryDelayMs: 50, maxRetryDelayMs: 400, maxDeliveries: 5 };
+  const orderCreated = new OrderCreatedListener(bus, options, outbox);
+  const orderCancelled = new OrderCancelledListener(bus, options, outbox);
+  const orderCompleted = new OrderCompletedListener(bus, options, outbox);
+  const all = [orderCreated, orderCancelled, orderCompleted];
+  for (const listener of all) await listener.listen();
   return {
     orderCreated,
     orderCancelled,
+    orderCompleted,
     bus,
     async caughtUp() {
-      await waitForConsumerToCatchUp(bus, orderCreated.durableName);
-      await waitForConsumerToCatchUp(bus, orderCancelled.durableName);
+      for (const listener of all) await waitForConsumer(bus, listener.durableName);
     },
     async stop() {
-      await orderCreated.stop();
-      await orderCancelled.stop();
+      for (const listener of all) await listener.stop();
       await bus.close();
     },
   };
@@ -161,5 +161,17 @@ export function orderCreatedData(
 }
 
 export function orderCancelledData(ticketId: string, orderId: string): EventData<Subjects.OrderCancelled> {
-  return { id: orderId, version: 1, ticket: { id: ticketId } };
+  return { id: orderId, version: 1, reason: OrderCancelReason.RequestedByBuyer, ticket: { id: ticketId } };
+}
+
+export function orderCompletedData(
+  ticket: { id: string; title: string; price: number },
+  orderId: string,
+): EventData<Subjects.OrderCompleted> {
+  return {
+    id: orderId,
+    version: 1,
+    userId: newObjectId(),
+    ticket: { id: ticket.id, title: ticket.title, price: ticket.price },
+  };
 }

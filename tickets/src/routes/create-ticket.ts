@@ -15,7 +15,7 @@ export function createTicketRouter(outbox: Outbox): Router {
       record(Subjects.TicketCreated, ticket.eventData());
       return ticket;
     });
-    res.status(201).send(ticket);
+    res.status(201).json(ticket);
   });
   return router;
 }

@@ -1,8 +1,8 @@
 import {
   BadRequestError,
   ConflictError,
-  ForbiddenError,
   NotFoundError,
+  NotOwnerError,
   requireAuth,
   requireObjectIdParam,
   Subjects,
@@ -15,7 +15,7 @@ import mongoose from 'mongoose';
 import { Ticket } from '../models/ticket';
 import { ticketInputRules } from '../ticket-input';
 
-const EDIT_CONFLICT = 'The ticket was changed by someone else; reload it and try again';
+const EDIT_CONFLICT = 'The ticket was changed since you loaded it: reload it and try again';
 
 interface TicketEdit {
   title: string;
@@ -24,8 +24,8 @@ interface TicketEdit {
 }
 
 /**
- * PUT /api/tickets/:id: the owner changes title and price of a ticket that is not reserved;
- * bumps its version and publishes ticket.updated.
+ * PUT /api/tickets/:id: the owner changes title and price of a ticket for sale (not reserved,
+ * sold or withdrawn); bumps its version and publishes ticket.updated.
  *
  * An edit applies to the version the caller saw: `version` in the body, or else the version
  * stored when the request arrived. If the ticket changed since, the edit is refused with 409
@@ -42,7 +42,7 @@ export function updateTicketRouter(outbox: Outbox): Router {
     body('version')
       .optional()
       .custom((version) => Number.isSafeInteger(version) && version >= 0)
-      .withMessage('version must be the ticket version the edit is based on'),
+      .withMessage('Version must be the ticket version the edit is based on, a whole number from 0'),
     validateRequest,
     async (req, res) => {
       const { title, price, version } = matchedData<TicketEdit>(req);
@@ -56,8 +56,9 @@ export function updateTicketRouter(outbox: Outbox): Router {
         .transaction(async (session, record) => {
           const ticket = await Ticket.findById(ticketId).session(session);
           if (!ticket) throw new NotFoundError('Ticket not found');
-          if (ticket.userId !== userId) throw new ForbiddenError('Only the owner can edit a ticket');
-          if (ticket.isReserved()) throw new BadRequestError('Cannot edit a reserved ticket');
+          if (ticket.userId !== userId) throw new NotOwnerError('ticket');
+          const refusal = ticket.whyNotChangeable();
+          if (refusal) throw new BadRequestError(refusal);
           if (ticket.version !== baseVersion) throw new ConflictError(EDIT_CONFLICT);
 
           ticket.set({ title, price });
@@ -72,7 +73,7 @@ export function updateTicketRouter(outbox: Outbox): Router {
           if (err instanceof mongoose.Error.VersionError) throw new ConflictError(EDIT_CONFLICT);
           throw err;
         });
-      res.send(ticket);
+      res.json(ticket);
     },
   );
   return router;

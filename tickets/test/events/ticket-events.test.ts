@@ -3,9 +3,11 @@ import { createMemoryLogger, signin, waitFor } from '@ticketing/common/testing';
 import request from 'supertest';
 import { Ticket } from '../../src/models/ticket';
 import {
+  asEventData,
   createTicket,
   newObjectId,
   orderCancelledData,
+  orderCompletedData,
   orderCreatedData,
   publishEvent,
   startTicketListeners,
@@ -76,16 +78,27 @@ it('every state change of a ticket is exactly one event carrying the new state a
     .expect(200);
   states.push(reEdited.body);
 
-  expect(states.map((state) => [state.version, state.orderId])).toEqual([
-    [0, undefined],
-    [1, undefined],
-    [2, order.id],
-    [3, undefined],
-    [4, undefined],
+  const buyingOrder = orderCreatedData(reEdited.body);
+  await publishEvent(context.env.bus, Subjects.OrderCreated, buyingOrder);
+  await listeners.caughtUp();
+  states.push(await currentTicket(created.id));
+  await publishEvent(context.env.bus, Subjects.OrderCompleted, orderCompletedData(reEdited.body, buyingOrder.id));
+  await publishEvent(context.env.bus, Subjects.OrderCompleted, orderCompletedData(reEdited.body, buyingOrder.id));
+  await listeners.caughtUp();
+  states.push(await currentTicket(created.id));
+
+  expect(states.map((state) => [state.version, state.status, state.orderId])).toEqual([
+    [0, 'available', undefined],
+    [1, 'available', undefined],
+    [2, 'reserved', order.id],
+    [3, 'available', undefined],
+    [4, 'available', undefined],
+    [5, 'reserved', buyingOrder.id],
+    [6, 'sold', buyingOrder.id],
   ]);
   const events = await storedTicketEvents(context.env.bus, created.id);
   expect(events).toEqual([
-    { subject: Subjects.TicketCreated, data: created },
-    ...states.slice(1).map((state) => ({ subject: Subjects.TicketUpdated, data: state })),
+    { subject: Subjects.TicketCreated, data: asEventData(created) },
+    ...states.slice(1).map((state) => ({ subject: Subjects.TicketUpdated, data: asEventData(state) })),
   ]);
 });

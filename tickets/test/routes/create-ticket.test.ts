@@ -27,14 +27,29 @@ describe('POST /api/tickets', () => {
       .send({ title: '  Concert  ', price: 20.5 });
 
     expect(response.status).toBe(201);
-    expect(response.body).toEqual({ id: expect.any(String), title: 'Concert', price: 20.5, userId, version: 0 });
+    expect(response.body).toEqual({
+      id: expect.any(String),
+      title: 'Concert',
+      price: 20.5,
+      userId,
+      version: 0,
+      status: 'available',
+      createdAt: expect.any(String),
+    });
     const stored = await Ticket.findById(response.body.id);
-    expect(stored).toMatchObject({ title: 'Concert', price: 20.5, userId, version: 0 });
+    expect(stored).toMatchObject({ title: 'Concert', price: 20.5, userId, version: 0, status: 'available' });
 
     const { data } = await waitForEvent(context.env.bus, Subjects.TicketCreated, {
       match: (event) => event.id === response.body.id,
     });
-    expect(data).toEqual({ id: response.body.id, version: 0, title: 'Concert', price: 20.5, userId });
+    expect(data).toEqual({
+      id: response.body.id,
+      version: 0,
+      title: 'Concert',
+      price: 20.5,
+      userId,
+      status: 'available',
+    });
     expect(await storedTicketEvents(context.env.bus, response.body.id)).toHaveLength(1);
   });
 
@@ -56,8 +71,26 @@ describe('POST /api/tickets', () => {
       .set('Cookie', cookie)
       .send({ title: 'Concert', price: 10 });
     expect(response.status).toBe(401);
-    expect(response.body).toEqual({ errors: [{ message: 'Not authorized' }] });
+    expect(response.body).toEqual({ errors: [{ message: 'Sign in to do this' }] });
     expect(await Ticket.countDocuments()).toBe(0);
+  });
+
+  it.each([
+    ['missing title', { price: 10 }, 'title', 'Title is required'],
+    ['title too long', { title: 'x'.repeat(201), price: 10 }, 'title', 'Title must be at most 200 characters'],
+    ['title as a number', { title: 42, price: 10 }, 'title', 'Title must be a string'],
+    ['missing price', { title: 'Concert' }, 'price', 'Price is required'],
+    ['zero price', { title: 'Concert', price: 0 }, 'price', 'Price must be greater than 0'],
+    [
+      'three decimals',
+      { title: 'Concert', price: 10.123 },
+      'price',
+      'Price must be a number with at most two decimals, e.g. 25 or 19.99',
+    ],
+  ])('words the %s error the way every service does', async (_case, body, field, message) => {
+    const response = await request(context.app).post('/api/tickets').set('Cookie', signin()).send(body);
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ errors: [{ message, field }] });
   });
 
   it.each([
@@ -78,6 +111,7 @@ describe('POST /api/tickets', () => {
     ['exponent notation', { title: 'Concert', price: '1e3' }, 'price'],
     ['boolean price', { title: 'Concert', price: true }, 'price'],
     ['NoSQL-injection shaped price', { title: 'Concert', price: { $gt: 0 } }, 'price'],
+    ['201 emoji', { title: '🎫'.repeat(201), price: 10 }, 'title'],
   ])('answers 400 for %s', async (_case, body, field) => {
     const response = await request(context.app).post('/api/tickets').set('Cookie', signin()).send(body);
     expect(response.status).toBe(400);
@@ -93,13 +127,29 @@ describe('POST /api/tickets', () => {
     expect(response.status).toBe(201);
   });
 
-  it('ignores fields the client may not set (owner, version, reservation)', async () => {
-    const userId = newObjectId();
+  it.each([
+    ['120 ticket emoji', '🎫'.repeat(120)],
+    ['200 ticket emoji', '🎫'.repeat(200)],
+    ['200 flags (two code points each: 100 flags)', '🇫🇷'.repeat(100)],
+    ['200 accented letters', 'é'.repeat(200)],
+  ])('stores a title of %s, counting characters as the input check does', async (_case, title) => {
+    const response = await request(context.app).post('/api/tickets').set('Cookie', signin()).send({ title, price: 10 });
+    expect(response.status).toBe(201);
+    expect((await Ticket.findById(response.body.id))?.title).toBe(title);
+  });
+
+  it('refuses fields the client may not set (owner, version, status, reservation), naming each, and stores nothing', async () => {
     const response = await request(context.app)
       .post('/api/tickets')
-      .set('Cookie', signin({ id: userId }))
-      .send({ title: 'Concert', price: 10, userId: newObjectId(), version: 7, orderId: newObjectId() });
-    expect(response.status).toBe(201);
-    expect(response.body).toEqual({ id: expect.any(String), title: 'Concert', price: 10, userId, version: 0 });
+      .set('Cookie', signin())
+      .send({ title: 'Concert', price: 10, userId: newObjectId(), version: 7, status: 'sold', orderId: newObjectId() });
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual(
+      ['userId', 'version', 'status', 'orderId'].map((field) => ({
+        message: `Unknown field ${field}: remove it from the request`,
+        field,
+      })),
+    );
+    expect(await Ticket.countDocuments()).toBe(0);
   });
 });

@@ -1,3 +1,5 @@
+import { TicketStatus } from '@ticketing/common';
+import { signin } from '@ticketing/common/testing';
 import request from 'supertest';
 import { Ticket } from '../../src/models/ticket';
 import { createTicket, newObjectId, startTicketsTest, type TicketBody, type TicketsTestContext } from '../setup';
@@ -16,11 +18,16 @@ beforeEach(async () => {
   await context.env.clearDatabase();
 });
 
-async function createTickets(titles: string[]): Promise<TicketBody[]> {
+async function createTickets(titles: string[], seller = signin()): Promise<TicketBody[]> {
   const tickets: TicketBody[] = [];
   // One after the other, so that creation order (and so "newest first") is known.
-  for (const title of titles) tickets.push(await createTicket(context.app, { title }));
+  for (const title of titles) tickets.push(await createTicket(context.app, { title }, seller));
   return tickets;
+}
+
+async function setStatus(ticket: TicketBody, status: TicketStatus): Promise<void> {
+  const orderId = status === TicketStatus.Reserved || status === TicketStatus.Sold ? newObjectId() : undefined;
+  await Ticket.updateOne({ _id: ticket.id }, { $set: { status, ...(orderId ? { orderId } : {}) } });
 }
 
 function nextLink(linkHeader: string | undefined): string | undefined {
@@ -36,9 +43,17 @@ describe('GET /api/tickets', () => {
     expect(response.headers.link).toBeUndefined();
   });
 
-  it('lists the tickets for sale newest first, leaving out reserved ones', async () => {
-    const [first, reserved, last] = await createTickets(['First', 'Reserved', 'Last']);
-    await Ticket.updateOne({ _id: reserved.id }, { $set: { orderId: newObjectId() } });
+  it('lists the tickets for sale newest first, leaving out reserved, sold and withdrawn ones', async () => {
+    const [first, reserved, sold, withdrawn, last] = await createTickets([
+      'First',
+      'Reserved',
+      'Sold',
+      'Withdrawn',
+      'Last',
+    ]);
+    await setStatus(reserved, TicketStatus.Reserved);
+    await setStatus(sold, TicketStatus.Sold);
+    await setStatus(withdrawn, TicketStatus.Withdrawn);
 
     const response = await request(context.app).get('/api/tickets');
     expect(response.status).toBe(200);
@@ -106,10 +121,42 @@ describe('GET /api/tickets', () => {
     ['a cursor given twice', 'cursor=a&cursor=b'],
     ['q given twice', 'q=a&q=b'],
     ['q too long', `q=${'x'.repeat(201)}`],
+    ['mine neither true nor false', 'mine=yes'],
   ])('answers 400 for %s', async (_case, queryString) => {
     const response = await request(context.app).get(`/api/tickets?${queryString}`);
     expect(response.status).toBe(400);
     expect(response.body.errors).toEqual([{ message: expect.any(String), field: expect.any(String) }]);
+  });
+
+  it('with mine=true lists the caller’s own listings in every state, newest first, paged, and nobody else’s', async () => {
+    const sellerId = newObjectId();
+    const seller = signin({ id: sellerId });
+    const [forSale, reserved, sold, withdrawn] = await createTickets(
+      ['For sale', 'Reserved', 'Sold', 'Withdrawn'],
+      seller,
+    );
+    await createTickets(['Someone else’s']);
+    await setStatus(reserved, TicketStatus.Reserved);
+    await setStatus(sold, TicketStatus.Sold);
+    await setStatus(withdrawn, TicketStatus.Withdrawn);
+
+    const first = await request(context.app).get('/api/tickets?mine=true&limit=3').set('Cookie', seller).expect(200);
+    expect(first.body.map((ticket: TicketBody) => [ticket.title, ticket.status, ticket.userId])).toEqual([
+      ['Withdrawn', 'withdrawn', sellerId],
+      ['Sold', 'sold', sellerId],
+      ['Reserved', 'reserved', sellerId],
+    ]);
+    expect(nextLink(first.headers.link)).toContain('mine=true');
+    const second = await request(context.app).get(nextLink(first.headers.link)!).set('Cookie', seller).expect(200);
+    expect(second.body).toEqual([forSale]);
+
+    const notMine = await request(context.app).get('/api/tickets?mine=false').set('Cookie', seller).expect(200);
+    expect(notMine.body.map((ticket: TicketBody) => ticket.title)).toEqual(['Someone else’s', 'For sale']);
+  });
+
+  it('with mine=true and no session answers 401', async () => {
+    const response = await request(context.app).get('/api/tickets?mine=true').expect(401);
+    expect(response.body).toEqual({ errors: [{ message: 'Sign in to do this' }] });
   });
 
   it('accepts the maximum limit', async () => {
