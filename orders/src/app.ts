@@ -1,4 +1,4 @@
-import { createServiceApp, openApiRoutes, type Logger, type Outbox, type ReadinessChecks } from '@ticketing/common';
+import { createServiceApp, type Logger, type Outbox, type ReadinessChecks } from '@ticketing/common';
 import type { Express } from 'express';
 import { ordersOpenApi } from './openapi';
 import { cancelOrderRouter } from './routes/cancel-order';
@@ -21,8 +21,8 @@ export function createApp(options: OrdersAppOptions): Express {
     logger: options.logger,
     jwtKey: options.jwtKey,
     readinessChecks: options.readinessChecks,
+    openApi: { basePath: '/api/orders', document: ordersOpenApi },
     routers: [
-      openApiRoutes('/api/orders', ordersOpenApi),
       createOrderRouter({ outbox, expirationWindowSeconds }),
       listOrdersRouter,
       showOrderRouter,

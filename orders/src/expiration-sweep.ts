@@ -1,4 +1,4 @@
-import type { BackgroundTask, BusLogger, Outbox } from '@ticketing/common';
+import { OrderCancelReason, type BackgroundTask, type BusLogger, type Outbox } from '@ticketing/common';
 import { LIVE_STATUSES, Order } from './models/order';
 
 export interface SweepOptions {
@@ -26,7 +26,7 @@ export async function sweepOverdueOrders(options: SweepOptions): Promise<number>
     .lean();
   let cancelled = 0;
   for (const { _id } of overdue) {
-    const outcome = await Order.cancel(options.outbox, String(_id));
+    const outcome = await Order.cancel(options.outbox, String(_id), OrderCancelReason.Expired);
     if (outcome === 'cancelled') {
       cancelled += 1;
       options.logger.warn({ orderId: String(_id) }, 'overdue order cancelled by the sweep, expiration missed it');

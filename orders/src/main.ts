@@ -3,6 +3,7 @@ import { createApp } from './app';
 import { ordersEnv } from './config';
 import { ExpirationCompleteListener } from './events/listeners/expiration-complete-listener';
 import { PaymentCreatedListener } from './events/listeners/payment-created-listener';
+import { PaymentRefundedListener } from './events/listeners/payment-refunded-listener';
 import { TicketCreatedListener } from './events/listeners/ticket-created-listener';
 import { TicketUpdatedListener } from './events/listeners/ticket-updated-listener';
 import { startExpirationSweep } from './expiration-sweep';
@@ -20,11 +21,12 @@ void runService({
       outbox: outbox!,
       expirationWindowSeconds: config.EXPIRATION_WINDOW_SECONDS,
     }),
-  listeners: ({ bus, outbox }) => [
-    new TicketCreatedListener(bus!),
-    new TicketUpdatedListener(bus!),
-    new ExpirationCompleteListener(bus!, outbox!),
-    new PaymentCreatedListener(bus!),
+  listeners: ({ bus, name, outbox }) => [
+    new TicketCreatedListener(bus!, { serviceName: name }),
+    new TicketUpdatedListener(bus!, { serviceName: name }, outbox!),
+    new ExpirationCompleteListener(bus!, { serviceName: name }, outbox!),
+    new PaymentCreatedListener(bus!, { serviceName: name }, outbox!),
+    new PaymentRefundedListener(bus!, { serviceName: name }),
   ],
   background: async ({ config, logger, outbox }) => {
     // The one-reserving-order-per-ticket index must exist before the first order is taken.

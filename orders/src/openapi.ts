@@ -1,4 +1,18 @@
-import { errorResponse, errorsSchema, sessionCookieScheme, type OpenApiDocument } from '@ticketing/common';
+import {
+  apiInfo,
+  bodyErrorResponses,
+  errorResponse,
+  errorsSchema,
+  jsonRequestBody,
+  notSignedInResponse,
+  OrderCancelReason,
+  OrderStatus,
+  pageResponse,
+  paginationParameters,
+  PaymentStatus,
+  sessionCookieScheme,
+  type OpenApiDocument,
+} from '@ticketing/common';
 
 const orderIdParameter = {
   name: 'id',
@@ -16,49 +30,45 @@ const orderResponse = (description: string) => ({
 /** The orders service's API, served at /api/orders/docs. */
 export const ordersOpenApi: OpenApiDocument = {
   openapi: '3.0.3',
-  info: {
-    title: 'Ticketing orders service',
-    version: '1.0.0',
-    description:
-      'Buyers reserve a ticket with an order that expires unless paid. All routes need the `session` cookie set by the auth service.',
-  },
+  info: apiInfo(
+    'Orders',
+    'Buyers reserve a ticket with an order that expires unless paid. An order is `created` (it reserves its ' +
+      'ticket until `expiresAt`), then `complete` once paid, or `cancelled` with a `cancelReason`: `expired` (not ' +
+      'paid in time), `requested_by_buyer`, or `ticket_withdrawn` (the seller withdrew the ticket before the order ' +
+      'reached it). All routes need the `session` cookie set by the auth service.',
+  ),
   paths: {
     '/api/orders': {
       post: {
         summary: 'Reserve a ticket',
         description:
-          'Creates an order in status `created` that reserves the ticket until `expiresAt`. At most one order per ticket can be created, awaiting payment or complete.',
+          'Creates an order in status `created` that reserves the ticket until `expiresAt`, at the ticket’s current ' +
+          'title and price, which the order keeps. At most one order per ticket can be created or complete.',
         security: [{ session: [] }],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['ticketId'],
-                properties: { ticketId: { type: 'string', pattern: '^[0-9a-fA-F]{24}$' } },
-              },
-            },
-          },
-        },
+        requestBody: jsonRequestBody({
+          type: 'object',
+          additionalProperties: false,
+          required: ['ticketId'],
+          properties: { ticketId: { type: 'string', pattern: '^[0-9a-fA-F]{24}$' } },
+        }),
         responses: {
-          '201': orderResponse('The order, with its ticket'),
-          '400': errorResponse('Invalid input, the ticket is already reserved, or it is the caller’s own ticket'),
-          '401': errorResponse('Not signed in'),
-          '404': errorResponse('No such ticket'),
+          201: orderResponse('The order, with its ticket'),
+          ...bodyErrorResponses(
+            'Invalid ticketId, or the ticket cannot be ordered: reserved by another order, sold, withdrawn, or the ' +
+              'caller’s own (the message says which)',
+          ),
+          ...notSignedInResponse,
+          404: errorResponse('No such ticket'),
         },
       },
       get: {
         summary: 'The caller’s orders',
         security: [{ session: [] }],
+        parameters: paginationParameters,
         responses: {
-          '200': {
-            description: 'The caller’s orders, oldest first, each with its ticket',
-            content: {
-              'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Order' } } },
-            },
-          },
-          '401': errorResponse('Not signed in'),
+          200: pageResponse('One page of the caller’s orders', { $ref: '#/components/schemas/Order' }),
+          400: errorResponse('Invalid limit or cursor'),
+          ...notSignedInResponse,
         },
       },
     },
@@ -68,23 +78,27 @@ export const ordersOpenApi: OpenApiDocument = {
         security: [{ session: [] }],
         parameters: [orderIdParameter],
         responses: {
-          '200': orderResponse('The order, with its ticket'),
-          '401': errorResponse('Not signed in'),
-          '403': errorResponse('The order belongs to someone else'),
-          '404': errorResponse('No such order'),
+          200: orderResponse('The order, with its ticket, why it ended and its payment'),
+          ...notSignedInResponse,
+          403: errorResponse('The order belongs to another user'),
+          404: errorResponse('No such order'),
         },
       },
       delete: {
         summary: 'Cancel an order',
-        description: 'Sets the order to `cancelled` and frees its ticket. Cancelling a cancelled order does nothing.',
+        description:
+          'Sets the order to `cancelled` (reason `requested_by_buyer`) and frees its ticket. Cancelling a cancelled ' +
+          'order does nothing.',
         security: [{ session: [] }],
         parameters: [orderIdParameter],
         responses: {
-          '204': { description: 'The order is cancelled' },
-          '400': errorResponse('The order is complete (paid)'),
-          '401': errorResponse('Not signed in'),
-          '403': errorResponse('The order belongs to someone else'),
-          '404': errorResponse('No such order'),
+          204: { description: 'The order is cancelled' },
+          400: errorResponse('The order is paid, or the request had a body'),
+          ...notSignedInResponse,
+          403: errorResponse('The order belongs to another user'),
+          404: errorResponse('No such order'),
+          413: errorResponse('The request body is too large'),
+          415: errorResponse('The body is not JSON'),
         },
       },
     },
@@ -97,21 +111,49 @@ export const ordersOpenApi: OpenApiDocument = {
         required: ['id', 'status', 'userId', 'expiresAt', 'ticket', 'version'],
         properties: {
           id: { type: 'string' },
-          status: { type: 'string', enum: ['created', 'cancelled', 'awaiting:payment', 'complete'] },
-          userId: { type: 'string' },
-          expiresAt: { type: 'string', format: 'date-time' },
-          ticket: { $ref: '#/components/schemas/Ticket' },
+          status: { type: 'string', enum: Object.values(OrderStatus) },
+          cancelReason: {
+            type: 'string',
+            enum: Object.values(OrderCancelReason),
+            description: 'Present exactly when the status is `cancelled`',
+          },
+          userId: { type: 'string', description: 'The buyer' },
+          expiresAt: { type: 'string', format: 'date-time', description: 'The end of the reservation unless paid' },
+          ticket: { $ref: '#/components/schemas/OrderedTicket' },
+          payment: { $ref: '#/components/schemas/Payment' },
           version: { type: 'integer', description: 'Grows with every status change' },
+          createdAt: { type: 'string', format: 'date-time' },
         },
       },
-      Ticket: {
+      OrderedTicket: {
         type: 'object',
-        required: ['id', 'title', 'price'],
+        description: 'The ticket as it was when ordered',
+        required: ['id', 'title', 'price', 'version'],
         properties: {
           id: { type: 'string' },
           title: { type: 'string' },
-          price: { type: 'number', description: 'In currency units, at most two decimals' },
-          version: { type: 'integer' },
+          price: { type: 'number', description: 'What the buyer pays, in currency units, at most two decimals' },
+          version: { type: 'integer', description: 'The ticket’s version when ordered' },
+        },
+      },
+      Payment: {
+        type: 'object',
+        description:
+          'The payment of a complete order; also shown on a cancelled order that was paid too late, until and ' +
+          'after its automatic refund',
+        required: ['id', 'amount', 'currency', 'paidAt', 'status'],
+        properties: {
+          id: { type: 'string', description: 'The payments service’s payment id' },
+          amount: { type: 'number', description: 'Currency units' },
+          currency: { type: 'string', example: 'usd' },
+          card: {
+            type: 'object',
+            required: ['brand', 'last4'],
+            properties: { brand: { type: 'string', example: 'visa' }, last4: { type: 'string', example: '4242' } },
+          },
+          paidAt: { type: 'string', format: 'date-time' },
+          status: { type: 'string', enum: Object.values(PaymentStatus) },
+          refundedAt: { type: 'string', format: 'date-time' },
         },
       },
       Errors: errorsSchema,

@@ -1,8 +1,8 @@
-import { OrderStatus, Subjects } from '@ticketing/common';
+import { OrderCancelReason, OrderStatus, Subjects } from '@ticketing/common';
 import { createMemoryLogger, waitFor, waitForEvent } from '@ticketing/common/testing';
 import { startExpirationSweep, sweepOverdueOrders } from '../src/expiration-sweep';
 import { Order } from '../src/models/order';
-import { insertTicket, newId, recordedEvents, startOrdersTestEnvironment, type OrdersTestEnvironment } from './setup';
+import { insertOrder, recordedEvents, startOrdersTestEnvironment, type OrdersTestEnvironment } from './setup';
 
 let env: OrdersTestEnvironment;
 const logger = createMemoryLogger();
@@ -16,33 +16,38 @@ afterAll(() => env.stop());
 const now = new Date();
 const secondsAgo = (seconds: number) => new Date(now.getTime() - seconds * 1000);
 
-async function insertOrder(status: OrderStatus, expiresAt: Date) {
-  const ticket = await insertTicket();
-  return Order.create({ userId: newId(), status, expiresAt, ticket: ticket.id });
-}
-
 const sweep = () => sweepOverdueOrders({ outbox: env.outbox, logger, graceSeconds: 30, now });
 
 describe('sweepOverdueOrders', () => {
   it('cancels live orders more than the grace period past expiry and publishes order.cancelled', async () => {
-    const created = await insertOrder(OrderStatus.Created, secondsAgo(31));
-    const awaiting = await insertOrder(OrderStatus.AwaitingPayment, secondsAgo(600));
+    const created = await insertOrder(OrderStatus.Created, { expiresAt: secondsAgo(31) });
+    const longOverdue = await insertOrder(OrderStatus.Created, { expiresAt: secondsAgo(600) });
 
     expect(await sweep()).toBe(2);
 
-    expect(await Order.findById(created.id)).toMatchObject({ status: OrderStatus.Cancelled, version: 1 });
-    expect(await Order.findById(awaiting.id)).toMatchObject({ status: OrderStatus.Cancelled, version: 1 });
+    for (const order of [created, longOverdue]) {
+      expect(await Order.findById(order.id)).toMatchObject({
+        status: OrderStatus.Cancelled,
+        cancelReason: OrderCancelReason.Expired,
+        version: 1,
+      });
+    }
     const { data } = await waitForEvent(env.bus, Subjects.OrderCancelled, {
       match: (event) => event.id === created.id,
     });
-    expect(data).toEqual({ id: created.id, version: 1, ticket: { id: String(created.ticket) } });
+    expect(data).toEqual({
+      id: created.id,
+      version: 1,
+      reason: OrderCancelReason.Expired,
+      ticket: { id: String(created.ticket) },
+    });
   });
 
   it('leaves orders within the grace period, complete and cancelled orders alone', async () => {
-    const recent = await insertOrder(OrderStatus.Created, secondsAgo(29));
-    const notDue = await insertOrder(OrderStatus.Created, new Date(now.getTime() + 60_000));
-    const paid = await insertOrder(OrderStatus.Complete, secondsAgo(600));
-    const cancelled = await insertOrder(OrderStatus.Cancelled, secondsAgo(600));
+    const recent = await insertOrder(OrderStatus.Created, { expiresAt: secondsAgo(29) });
+    const notDue = await insertOrder(OrderStatus.Created, { expiresAt: new Date(now.getTime() + 60_000) });
+    const paid = await insertOrder(OrderStatus.Complete, { expiresAt: secondsAgo(600) });
+    const cancelled = await insertOrder(OrderStatus.Cancelled, { expiresAt: secondsAgo(600) });
 
     expect(await sweep()).toBe(0);
 
@@ -54,7 +59,9 @@ describe('sweepOverdueOrders', () => {
   });
 
   it('cancels and publishes each order once when several replicas sweep at the same time', async () => {
-    const orders = await Promise.all([1, 2, 3].map(() => insertOrder(OrderStatus.Created, secondsAgo(120))));
+    const orders = await Promise.all(
+      [1, 2, 3].map(() => insertOrder(OrderStatus.Created, { expiresAt: secondsAgo(120) })),
+    );
 
     const counts = await Promise.all([sweep(), sweep(), sweep()]);
 
@@ -68,7 +75,7 @@ describe('sweepOverdueOrders', () => {
 
 describe('startExpirationSweep', () => {
   it('sweeps periodically until stopped', async () => {
-    const overdue = await insertOrder(OrderStatus.Created, new Date(Date.now() - 60_000));
+    const overdue = await insertOrder(OrderStatus.Created, { expiresAt: new Date(Date.now() - 60_000) });
     const task = startExpirationSweep({ outbox: env.outbox, logger, graceSeconds: 30, intervalMs: 50 });
     try {
       await waitFor(async () => (await Order.findById(overdue.id))?.status === OrderStatus.Cancelled, {

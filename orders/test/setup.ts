@@ -1,16 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { createLogger, EVENT_STREAM, Outbox, type Bus } from '@ticketing/common';
 import {
-  startServiceTestEnvironment,
-  TEST_JWT_KEY,
-  waitFor,
-  type ServiceTestEnvironment,
-} from '@ticketing/common/testing';
+  createLogger,
+  OrderStatus,
+  Outbox,
+  PaymentStatus,
+  TicketStatus,
+  type Bus,
+  type EventData,
+  type Subjects,
+} from '@ticketing/common';
+import { startServiceTestEnvironment, TEST_JWT_KEY, type ServiceTestEnvironment } from '@ticketing/common/testing';
 import mongoose from 'mongoose';
 import { createApp } from '../src/app';
-import { Order } from '../src/models/order';
+import { Order, type OrderPayment } from '../src/models/order';
 import { Ticket, type TicketAttrs } from '../src/models/ticket';
-import { UnmatchedPayment } from '../src/models/unmatched-payment';
 
 export interface OrdersTestEnvironment extends ServiceTestEnvironment {
   outbox: Outbox;
@@ -19,7 +22,7 @@ export interface OrdersTestEnvironment extends ServiceTestEnvironment {
 /** Real JetStream and MongoDB (engine) with the orders models' indexes built and an outbox on the bus. */
 export async function startOrdersTestEnvironment(): Promise<OrdersTestEnvironment> {
   const env = await startServiceTestEnvironment();
-  await Promise.all([Order.init(), Ticket.init(), UnmatchedPayment.init()]);
+  await Promise.all([Order.init(), Ticket.init()]);
   const outbox = new Outbox({ connection: mongoose.connection, bus: env.bus, logger: createLogger('orders-test') });
   return { ...env, outbox };
 }
@@ -28,6 +31,9 @@ export function buildApp(outbox: Outbox, expirationWindowSeconds = 900) {
   return createApp({ logger: createLogger('orders-test'), jwtKey: TEST_JWT_KEY, outbox, expirationWindowSeconds });
 }
 
+/** Listener options for tests: the service's durable names, short redelivery delays. */
+export const listenerOptions = { serviceName: 'orders', retryDelayMs: 100, maxRetryDelayMs: 200 };
+
 /** A random id shaped like a MongoDB ObjectId (user ids, ticket ids). */
 export function newId(): string {
   return randomBytes(12).toString('hex');
@@ -35,9 +41,60 @@ export function newId(): string {
 
 /** A ticket copy as ticket.created would leave it. */
 export async function insertTicket(attrs: Partial<TicketAttrs> = {}) {
-  const ticket: TicketAttrs = { id: newId(), title: 'Concert', price: 20, userId: newId(), version: 0, ...attrs };
+  const ticket: TicketAttrs = {
+    id: newId(),
+    title: 'Concert',
+    price: 20,
+    userId: newId(),
+    status: TicketStatus.Available,
+    version: 0,
+    ...attrs,
+  };
   await Ticket.insertIfNew(ticket);
   return ticket;
+}
+
+/** An order (with its ticket copy) stored directly, in any status, as the routes and listeners would leave it. */
+export async function insertOrder(
+  status: OrderStatus,
+  fields: { expiresAt?: Date; userId?: string; payment?: OrderPayment } = {},
+) {
+  const ticket = await insertTicket();
+  return Order.create({
+    userId: fields.userId ?? newId(),
+    status,
+    expiresAt: fields.expiresAt ?? new Date(Date.now() + 60_000),
+    ticket: ticket.id,
+    ticketTitle: ticket.title,
+    ticketVersion: ticket.version,
+    price: ticket.price,
+    payment: fields.payment,
+  });
+}
+
+/** payment.created as the payments service publishes it for `orderId`. */
+export function paymentCreatedData(orderId: string, amount = 20): EventData<Subjects.PaymentCreated> {
+  return {
+    id: newId(),
+    orderId,
+    stripeId: `pi_${newId()}`,
+    amount,
+    currency: 'usd',
+    card: { brand: 'visa', last4: '4242' },
+    createdAt: new Date().toISOString(),
+  };
+}
+
+/** The payment an order keeps from payment.created. */
+export function orderPaymentOf(event: EventData<Subjects.PaymentCreated>): OrderPayment {
+  return {
+    id: event.id,
+    amount: event.amount,
+    currency: event.currency,
+    card: event.card,
+    paidAt: new Date(event.createdAt),
+    status: PaymentStatus.Succeeded,
+  };
 }
 
 /** Orders' outbox records on `subject` about order `orderId` (what was, or will be, published). */
@@ -46,18 +103,6 @@ export async function recordedEvents(outbox: Outbox, subject: string, orderId?: 
     .find({ subject, ...(orderId ? { 'data.id': orderId } : {}) })
     .sort({ _id: 1 })
     .lean();
-}
-
-/** Waits until the durable consumer has handled (acked or terminated) every message in the stream. */
-export async function waitForConsumerIdle(bus: Bus, durable: string): Promise<void> {
-  const jsm = await bus.jetstreamManager();
-  await waitFor(
-    async () => {
-      const info = await jsm.consumers.info(EVENT_STREAM, durable);
-      return info.num_pending === 0 && info.num_ack_pending === 0;
-    },
-    { timeoutMs: 20_000, description: `${durable} to handle every message` },
-  );
 }
 
 /** Publishes an event as another service would (a fresh event id, so the stream keeps repeats). */

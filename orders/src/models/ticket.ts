@@ -1,3 +1,4 @@
+import { TicketStatus } from '@ticketing/common';
 import mongoose, { Schema, type HydratedDocument, type Model } from 'mongoose';
 
 /** The orders service's copy of a ticket, kept up to date from ticket.created / ticket.updated. */
@@ -6,6 +7,7 @@ export interface TicketAttrs {
   title: string;
   price: number;
   userId: string;
+  status: TicketStatus;
   version: number;
 }
 
@@ -15,6 +17,8 @@ interface TicketFields {
   price: number;
   /** The seller: nobody may order their own ticket. */
   userId: string;
+  /** As the tickets service last said; a withdrawn ticket can no longer be ordered. */
+  status: TicketStatus;
   /** The tickets service's version of the ticket, not a version of this copy. */
   version: number;
 }
@@ -35,6 +39,7 @@ const ticketSchema = new Schema<TicketFields, TicketModel, TicketMethods>(
     title: { type: String, required: true },
     price: { type: Number, required: true },
     userId: { type: String, required: true },
+    status: { type: String, required: true, enum: Object.values(TicketStatus), default: TicketStatus.Available },
     version: { type: Number, required: true },
   },
   {
@@ -42,7 +47,7 @@ const ticketSchema = new Schema<TicketFields, TicketModel, TicketMethods>(
     versionKey: false,
     toJSON: {
       transform(_doc, ret: Record<string, unknown>) {
-        return { id: String(ret._id), title: ret.title, price: ret.price, version: ret.version };
+        return { id: String(ret._id), title: ret.title, price: ret.price, status: ret.status, version: ret.version };
       },
     },
   },

@@ -1,15 +1,18 @@
 import {
   BadRequestError,
+  idField,
+  isDuplicateKeyError,
   NotFoundError,
   OrderStatus,
   requireAuth,
   Subjects,
+  TicketStatus,
   validateRequest,
   type Outbox,
 } from '@ticketing/common';
 import { Router } from 'express';
-import { body, matchedData } from 'express-validator';
-import { isDuplicateKeyError, Order } from '../models/order';
+import { matchedData } from 'express-validator';
+import { Order } from '../models/order';
 import { Ticket, type TicketDoc } from '../models/ticket';
 
 export interface CreateOrderDeps {
@@ -18,54 +21,66 @@ export interface CreateOrderDeps {
   expirationWindowSeconds: number;
 }
 
-/** POST /api/orders `{ ticketId }`: reserves the ticket for the caller until `expiresAt`. */
+/** Why `ticket` cannot be ordered by `userId` (checked before the reservation itself), or undefined. */
+function whyNotOrderable(ticket: TicketDoc, userId: string): string | undefined {
+  if (ticket.isOwnedBy(userId)) return 'You cannot order your own ticket';
+  if (ticket.status === TicketStatus.Withdrawn)
+    return 'This ticket was withdrawn by its seller: it can no longer be ordered';
+  if (ticket.status === TicketStatus.Sold) return 'This ticket is already sold';
+  return undefined;
+}
+
+/**
+ * POST /api/orders `{ ticketId }`: reserves the ticket for the caller until `expiresAt`, at the
+ * ticket's current title and price, which the order keeps.
+ */
 export function createOrderRouter({ outbox, expirationWindowSeconds }: CreateOrderDeps): Router {
   const router = Router();
-  router.post(
-    '/api/orders',
-    requireAuth,
-    body('ticketId')
-      .isString()
-      .withMessage('ticketId must be a string')
-      .bail()
-      .isMongoId()
-      .withMessage('ticketId must be a valid ticket id'),
-    validateRequest,
-    async (req, res) => {
-      const { ticketId } = matchedData<{ ticketId: string }>(req);
-      const userId = req.currentUser!.id;
+  router.post('/api/orders', requireAuth, idField('ticketId', 'Ticket id'), validateRequest, async (req, res) => {
+    const { ticketId } = matchedData<{ ticketId: string }>(req);
+    const userId = req.currentUser!.id;
 
-      const ticket = await Ticket.findById(ticketId);
-      if (!ticket) throw new NotFoundError('Ticket not found');
-      if (ticket.isOwnedBy(userId)) throw new BadRequestError('You cannot order your own ticket');
+    const ticket = await Ticket.findById(ticketId);
+    if (!ticket) throw new NotFoundError('Ticket not found');
+    const refusal = whyNotOrderable(ticket, userId);
+    if (refusal) throw new BadRequestError(refusal, 'ticketId');
 
-      const expiresAt = new Date(Date.now() + expirationWindowSeconds * 1000);
-      let order;
-      try {
-        order = await outbox.transaction(async (session, record) => {
-          const [created] = await Order.create(
-            [{ userId, status: OrderStatus.Created, expiresAt, ticket: ticket._id }],
-            { session },
-          );
-          record(Subjects.OrderCreated, {
-            id: created.id,
-            version: created.version,
-            status: created.status,
-            userId,
-            expiresAt: expiresAt.toISOString(),
-            ticket: { id: ticket.id, price: ticket.price },
-          });
-          return created;
+    const expiresAt = new Date(Date.now() + expirationWindowSeconds * 1000);
+    let order;
+    try {
+      order = await outbox.transaction(async (session, record) => {
+        const [created] = await Order.create(
+          [
+            {
+              userId,
+              status: OrderStatus.Created,
+              expiresAt,
+              ticket: ticket._id,
+              ticketTitle: ticket.title,
+              ticketVersion: ticket.version,
+              price: ticket.price,
+            },
+          ],
+          { session },
+        );
+        record(Subjects.OrderCreated, {
+          id: created.id,
+          version: created.version,
+          status: created.status,
+          userId,
+          expiresAt: expiresAt.toISOString(),
+          ticket: { id: ticket.id, price: ticket.price },
         });
-      } catch (err) {
-        // The unique index on reserving orders is the reservation check: it holds under any concurrency.
-        if (isDuplicateKeyError(err)) throw new BadRequestError('Ticket is already reserved');
-        throw err;
+        return created;
+      });
+    } catch (err) {
+      // The unique index on reserving orders is the reservation check: it holds under any concurrency.
+      if (isDuplicateKeyError(err)) {
+        throw new BadRequestError('This ticket is reserved by another order: try again later', 'ticketId');
       }
-
-      const withTicket = await order.populate<{ ticket: TicketDoc }>('ticket');
-      res.status(201).send(withTicket);
-    },
-  );
+      throw err;
+    }
+    res.status(201).json(order);
+  });
   return router;
 }

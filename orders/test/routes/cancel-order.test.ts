@@ -1,4 +1,4 @@
-import { OrderStatus, Subjects } from '@ticketing/common';
+import { OrderCancelReason, OrderStatus, Subjects } from '@ticketing/common';
 import { signin, waitForEvent } from '@ticketing/common/testing';
 import request from 'supertest';
 import { Order } from '../../src/models/order';
@@ -6,6 +6,8 @@ import {
   buildApp,
   insertTicket,
   newId,
+  orderPaymentOf,
+  paymentCreatedData,
   recordedEvents,
   startOrdersTestEnvironment,
   type OrdersTestEnvironment,
@@ -33,17 +35,25 @@ const cancel = (orderId: string, cookie?: string[]) => {
 };
 
 describe('DELETE /api/orders/:id', () => {
-  it('cancels the order, bumps its version and publishes order.cancelled', async () => {
+  it('cancels the order at the buyer’s request, bumps its version and publishes order.cancelled', async () => {
     const me = signin();
     const order = await placeOrder(me);
 
     await cancel(order.id, me).expect(204);
 
     const res = await request(app).get(`/api/orders/${order.id}`).set('Cookie', me).expect(200);
-    expect(res.body.status).toBe(OrderStatus.Cancelled);
-    expect(res.body.version).toBe(1);
+    expect(res.body).toMatchObject({
+      status: OrderStatus.Cancelled,
+      cancelReason: OrderCancelReason.RequestedByBuyer,
+      version: 1,
+    });
     const { data } = await waitForEvent(env.bus, Subjects.OrderCancelled, { match: (event) => event.id === order.id });
-    expect(data).toEqual({ id: order.id, version: 1, ticket: { id: order.ticket.id } });
+    expect(data).toEqual({
+      id: order.id,
+      version: 1,
+      reason: OrderCancelReason.RequestedByBuyer,
+      ticket: { id: order.ticket.id },
+    });
   });
 
   it('frees the ticket for another buyer', async () => {
@@ -70,18 +80,19 @@ describe('DELETE /api/orders/:id', () => {
   it('refuses to cancel a complete order', async () => {
     const me = signin();
     const order = await placeOrder(me);
-    await Order.complete(order.id);
+    await Order.complete(env.outbox, order.id, orderPaymentOf(paymentCreatedData(order.id)));
 
     const res = await cancel(order.id, me).expect(400);
 
-    expect(res.body).toEqual({ errors: [{ message: 'A completed order cannot be cancelled' }] });
+    expect(res.body).toEqual({ errors: [{ message: 'This order is paid: a paid order cannot be cancelled' }] });
     expect((await Order.findById(order.id))!.status).toBe(OrderStatus.Complete);
     expect(await recordedEvents(env.outbox, Subjects.OrderCancelled)).toHaveLength(0);
   });
 
   it("is 403 for another user's order and leaves it live", async () => {
     const order = await placeOrder(signin());
-    await cancel(order.id, signin()).expect(403);
+    const res = await cancel(order.id, signin()).expect(403);
+    expect(res.body).toEqual({ errors: [{ message: 'This order belongs to another user' }] });
     expect((await Order.findById(order.id))!.status).toBe(OrderStatus.Created);
   });
 

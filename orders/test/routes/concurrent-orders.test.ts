@@ -35,7 +35,9 @@ it('lets exactly one of 50 concurrent buyers on two app instances reserve a tick
   expect(statuses.filter((status) => status === 201)).toHaveLength(1);
   expect(statuses.filter((status) => status === 400)).toHaveLength(49);
   for (const res of responses.filter((r) => r.status === 400)) {
-    expect(res.body).toEqual({ errors: [{ message: 'Ticket is already reserved' }] });
+    expect(res.body).toEqual({
+      errors: [{ message: 'This ticket is reserved by another order: try again later', field: 'ticketId' }],
+    });
   }
   expect(await Order.countDocuments({ ticket: ticket.id, status: OrderStatus.Created })).toBe(1);
   expect(await recordedEvents(env.outbox, Subjects.OrderCreated)).toHaveLength(1);

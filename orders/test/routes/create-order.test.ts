@@ -1,9 +1,11 @@
-import { OrderStatus, Subjects } from '@ticketing/common';
+import { OrderStatus, Subjects, TicketStatus } from '@ticketing/common';
 import { expiredSessionCookie, signin, waitForEvent } from '@ticketing/common/testing';
 import request from 'supertest';
 import { Order } from '../../src/models/order';
+import { Ticket } from '../../src/models/ticket';
 import {
   buildApp,
+  insertOrder,
   insertTicket,
   newId,
   recordedEvents,
@@ -39,6 +41,7 @@ describe('POST /api/orders', () => {
       expiresAt: expect.any(String),
       ticket: { id: ticket.id, title: 'Opera', price: 45.5, version: 0 },
       version: 0,
+      createdAt: expect.any(String),
     });
     const expiresAt = new Date(res.body.expiresAt).getTime();
     expect(expiresAt).toBeGreaterThanOrEqual(before + 60_000);
@@ -77,47 +80,83 @@ describe('POST /api/orders', () => {
     expect(res.body).toEqual({ errors: [{ message: 'Ticket not found' }] });
   });
 
-  it('rejects ordering your own ticket', async () => {
-    const sellerId = newId();
-    const ticket = await insertTicket({ userId: sellerId });
-    const res = await orderTicket(ticket.id, signin({ id: sellerId })).expect(400);
-    expect(res.body.errors[0].message).toMatch(/own ticket/);
+  it.each([
+    ['the caller’s own', 'mine', TicketStatus.Available, 'You cannot order your own ticket'],
+    [
+      'a withdrawn',
+      'a seller’s',
+      TicketStatus.Withdrawn,
+      'This ticket was withdrawn by its seller: it can no longer be ordered',
+    ],
+    ['a sold', 'a seller’s', TicketStatus.Sold, 'This ticket is already sold'],
+  ])('refuses %s ticket with 400 saying why', async (_case, owner, status, message) => {
+    const me = newId();
+    const ticket = await insertTicket({ status, userId: owner === 'mine' ? me : newId() });
+    const res = await orderTicket(ticket.id, signin({ id: me })).expect(400);
+    expect(res.body).toEqual({ errors: [{ message, field: 'ticketId' }] });
     expect(await Order.countDocuments()).toBe(0);
+  });
+
+  it('keeps the title and price the ticket had when ordered, whatever edits come later', async () => {
+    const me = signin();
+    const ticket = await insertTicket({ title: 'Opera', price: 45.5 });
+    const order = (await orderTicket(ticket.id, me).expect(201)).body;
+    await Ticket.updateOne({ _id: ticket.id }, { $set: { title: 'Opera (edited)', price: 99, version: 1 } });
+
+    const shown = await request(app).get(`/api/orders/${order.id}`).set('Cookie', me).expect(200);
+    expect(shown.body.ticket).toEqual({ id: ticket.id, title: 'Opera', price: 45.5, version: 0 });
   });
 
   it.each([
-    ['missing', undefined],
-    ['a number', 12],
-    ['not an id', 'abc'],
-    ['an operator object', { $ne: null }],
-    ['an array', [newId()]],
-  ])('rejects a ticketId that is %s', async (_what, ticketId) => {
+    ['missing', undefined, 'Ticket id is required'],
+    ['null', null, 'Ticket id is required'],
+    ['a number', 12, 'Ticket id must be a string'],
+    ['not an id', 'abc', 'Ticket id must be a 24-character hexadecimal id'],
+    ['an operator object', { $ne: null }, 'Ticket id must be a string'],
+    ['an array', [newId()], 'Ticket id must be a string'],
+  ])('rejects a ticketId that is %s', async (_what, ticketId, message) => {
     const res = await orderTicket(ticketId).expect(400);
-    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'ticketId' })]);
+    expect(res.body).toEqual({ errors: [{ message, field: 'ticketId' }] });
     expect(await Order.countDocuments()).toBe(0);
   });
 
-  it.each([OrderStatus.Created, OrderStatus.AwaitingPayment, OrderStatus.Complete])(
+  it('refuses fields other than ticketId, naming them', async () => {
+    const ticket = await insertTicket();
+    const res = await request(app)
+      .post('/api/orders')
+      .set('Cookie', signin())
+      .send({ ticketId: ticket.id, price: 0.01, userId: newId() })
+      .expect(400);
+    expect(res.body.errors.map((error: { field: string }) => error.field)).toEqual(['price', 'userId']);
+    expect(await Order.countDocuments()).toBe(0);
+  });
+
+  it('answers a non-JSON body with 415', async () => {
+    const ticket = await insertTicket();
+    await request(app)
+      .post('/api/orders')
+      .set('Cookie', signin())
+      .type('form')
+      .send({ ticketId: ticket.id })
+      .expect(415);
+  });
+
+  it.each([OrderStatus.Created, OrderStatus.Complete])(
     'rejects a ticket reserved by an order in status %s',
     async (status) => {
-      const ticket = await insertTicket();
-      await Order.create({ userId: newId(), status, expiresAt: new Date(Date.now() + 60_000), ticket: ticket.id });
+      const existing = await insertOrder(status);
 
-      const res = await orderTicket(ticket.id).expect(400);
-      expect(res.body).toEqual({ errors: [{ message: 'Ticket is already reserved' }] });
+      const res = await orderTicket(String(existing.ticket)).expect(400);
+      expect(res.body).toEqual({
+        errors: [{ message: 'This ticket is reserved by another order: try again later', field: 'ticketId' }],
+      });
       expect(await recordedEvents(env.outbox, Subjects.OrderCreated)).toHaveLength(0);
     },
   );
 
   it('lets another buyer order a ticket whose order was cancelled', async () => {
-    const ticket = await insertTicket();
-    await Order.create({
-      userId: newId(),
-      status: OrderStatus.Cancelled,
-      expiresAt: new Date(),
-      ticket: ticket.id,
-    });
-    await orderTicket(ticket.id).expect(201);
-    expect(await Order.countDocuments({ ticket: ticket.id })).toBe(2);
+    const cancelled = await insertOrder(OrderStatus.Cancelled);
+    await orderTicket(String(cancelled.ticket)).expect(201);
+    expect(await Order.countDocuments({ ticket: cancelled.ticket })).toBe(2);
   });
 });

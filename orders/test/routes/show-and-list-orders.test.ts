@@ -1,7 +1,17 @@
-import { OrderStatus } from '@ticketing/common';
+import { OrderCancelReason, OrderStatus } from '@ticketing/common';
 import { signin, tamperedSessionCookie } from '@ticketing/common/testing';
 import request from 'supertest';
-import { buildApp, insertTicket, newId, startOrdersTestEnvironment, type OrdersTestEnvironment } from '../setup';
+import { Order } from '../../src/models/order';
+import {
+  buildApp,
+  insertOrder,
+  insertTicket,
+  newId,
+  orderPaymentOf,
+  paymentCreatedData,
+  startOrdersTestEnvironment,
+  type OrdersTestEnvironment,
+} from '../setup';
 
 let env: OrdersTestEnvironment;
 let app: ReturnType<typeof buildApp>;
@@ -20,7 +30,7 @@ async function placeOrder(cookie: string[], title = 'Concert') {
 }
 
 describe('GET /api/orders', () => {
-  it("returns only the caller's orders, each with its ticket", async () => {
+  it("returns only the caller's orders, newest first, each with its ticket's title and price", async () => {
     const me = signin();
     const first = await placeOrder(me, 'First');
     const second = await placeOrder(me, 'Second');
@@ -28,8 +38,64 @@ describe('GET /api/orders', () => {
 
     const res = await request(app).get('/api/orders').set('Cookie', me).expect(200);
 
-    expect(res.body).toEqual([first, second]);
-    expect(res.body.map((order: { ticket: { title: string } }) => order.ticket.title)).toEqual(['First', 'Second']);
+    expect(res.body).toEqual([second, first]);
+    expect(res.body.map((order: { ticket: { title: string; price: number } }) => order.ticket)).toEqual([
+      expect.objectContaining({ title: 'Second', price: 20 }),
+      expect.objectContaining({ title: 'First', price: 20 }),
+    ]);
+  });
+
+  it('pages like the tickets list: limit, X-Next-Cursor and Link until the last page', async () => {
+    const me = signin();
+    const placed = [];
+    for (const title of ['A', 'B', 'C', 'D', 'E']) placed.push(await placeOrder(me, title));
+    const newestFirst = placed.reverse();
+
+    const seen = [];
+    let url: string | undefined = '/api/orders?limit=2';
+    while (url) {
+      const res = await request(app).get(url).set('Cookie', me).expect(200);
+      seen.push(...res.body);
+      const link = res.headers.link as string | undefined;
+      if (link) expect(link).toContain(`cursor=${res.headers['x-next-cursor'] as string}`);
+      url = link ? /^<([^>]+)>; rel="next"$/.exec(link)?.[1] : undefined;
+    }
+    expect(seen).toEqual(newestFirst);
+  });
+
+  it.each(['limit=0', 'limit=101', 'cursor=nonsense'])('is 400 for %s, naming the parameter', async (query) => {
+    const res = await request(app).get(`/api/orders?${query}`).set('Cookie', signin()).expect(400);
+    expect(res.body.errors).toEqual([{ message: expect.any(String), field: query.split('=')[0] }]);
+  });
+
+  it('shows why an order ended and what was paid', async () => {
+    const userId = newId();
+    const me = signin({ id: userId });
+    const paid = await insertOrder(OrderStatus.Complete, {
+      userId,
+      payment: orderPaymentOf(paymentCreatedData(newId())),
+    });
+    const expired = await insertOrder(OrderStatus.Created, { userId });
+    await Order.cancel(env.outbox, expired.id, OrderCancelReason.Expired);
+
+    const res = await request(app).get('/api/orders').set('Cookie', me).expect(200);
+    expect(res.body).toEqual([
+      expect.objectContaining({ id: expired.id, status: 'cancelled', cancelReason: 'expired' }),
+      expect.objectContaining({
+        id: paid.id,
+        status: 'complete',
+        payment: {
+          id: paid.payment!.id,
+          amount: 20,
+          currency: 'usd',
+          card: { brand: 'visa', last4: '4242' },
+          paidAt: paid.payment!.paidAt.toISOString(),
+          status: 'succeeded',
+        },
+      }),
+    ]);
+    expect(res.body[0]).not.toHaveProperty('payment');
+    expect(res.body[1]).not.toHaveProperty('cancelReason');
   });
 
   it('is an empty list for a user without orders', async () => {
@@ -56,7 +122,7 @@ describe('GET /api/orders/:id', () => {
   it("is 403 for another user's order", async () => {
     const order = await placeOrder(signin());
     const res = await request(app).get(`/api/orders/${order.id}`).set('Cookie', signin()).expect(403);
-    expect(res.body.errors).toHaveLength(1);
+    expect(res.body).toEqual({ errors: [{ message: 'This order belongs to another user' }] });
   });
 
   it('is 401 for a cookie edited to claim the owner', async () => {

@@ -1,5 +1,6 @@
 import {
   Listener,
+  OrderCancelReason,
   Subjects,
   type Bus,
   type ExpirationCompleteEvent,
@@ -7,7 +8,6 @@ import {
   type Outbox,
 } from '@ticketing/common';
 import { Order } from '../../models/order';
-import { ORDERS_SERVICE } from '../service-name';
 
 /** Cancels an order whose payment window has passed, unless it was paid in time. */
 export class ExpirationCompleteListener extends Listener<ExpirationCompleteEvent> {
@@ -15,14 +15,14 @@ export class ExpirationCompleteListener extends Listener<ExpirationCompleteEvent
 
   constructor(
     bus: Bus,
+    options: ListenerOptions,
     private readonly outbox: Outbox,
-    options: Partial<ListenerOptions> = {},
   ) {
-    super(bus, { serviceName: ORDERS_SERVICE, ...options });
+    super(bus, options);
   }
 
   async onMessage(data: ExpirationCompleteEvent['data']): Promise<void> {
-    const outcome = await Order.cancel(this.outbox, data.orderId);
+    const outcome = await Order.cancel(this.outbox, data.orderId, OrderCancelReason.Expired);
     if (outcome === 'not-found') {
       this.logger.warn({ orderId: data.orderId }, 'expiration for an unknown order ignored');
     } else {

@@ -1,34 +1,41 @@
-import { Listener, Subjects, type Bus, type ListenerOptions, type PaymentCreatedEvent } from '@ticketing/common';
+import {
+  Listener,
+  PaymentStatus,
+  Subjects,
+  type Bus,
+  type ListenerOptions,
+  type Outbox,
+  type PaymentCreatedEvent,
+} from '@ticketing/common';
 import { Order } from '../../models/order';
-import { UnmatchedPayment } from '../../models/unmatched-payment';
-import { ORDERS_SERVICE } from '../service-name';
 
 /**
- * Marks the paid order complete. A payment that arrives after its order was cancelled (or for an
- * order this service does not know) is recorded for a refund and reported, never dropped.
+ * Marks the paid order complete (publishing order.completed) and keeps its payment on it. A payment
+ * that arrives after its order was cancelled stays on the cancelled order, so the buyer sees it;
+ * the payments service refunds it when it learns of the cancellation.
  */
 export class PaymentCreatedListener extends Listener<PaymentCreatedEvent> {
   readonly subject = Subjects.PaymentCreated;
 
-  constructor(bus: Bus, options: Partial<ListenerOptions> = {}) {
-    super(bus, { serviceName: ORDERS_SERVICE, ...options });
+  constructor(
+    bus: Bus,
+    options: ListenerOptions,
+    private readonly outbox: Outbox,
+  ) {
+    super(bus, options);
   }
 
   async onMessage(data: PaymentCreatedEvent['data']): Promise<void> {
-    const outcome = await Order.complete(data.orderId);
-    if (outcome === 'completed' || outcome === 'already-complete') {
-      this.logger.info({ orderId: data.orderId, paymentId: data.id, outcome }, 'order paid');
-      return;
-    }
-    const reason = outcome === 'paid-after-cancel' ? 'order-cancelled' : 'order-not-found';
-    await UnmatchedPayment.updateOne(
-      { paymentId: data.id },
-      { $setOnInsert: { orderId: data.orderId, stripeId: data.stripeId, reason, createdAt: new Date() } },
-      { upsert: true },
-    );
-    this.logger.error(
-      { orderId: data.orderId, paymentId: data.id, stripeId: data.stripeId, reason },
-      'payment for an order that cannot be completed, recorded for refund',
-    );
+    const outcome = await Order.complete(this.outbox, data.orderId, {
+      id: data.id,
+      amount: data.amount,
+      currency: data.currency,
+      card: data.card,
+      paidAt: new Date(data.createdAt),
+      status: PaymentStatus.Succeeded,
+    });
+    const context = { orderId: data.orderId, paymentId: data.id, outcome };
+    if (outcome === 'paid-after-cancel') this.logger.warn(context, 'payment for a cancelled order, to be refunded');
+    else this.logger.info(context, 'order paid');
   }
 }
