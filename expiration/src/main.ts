@@ -1,14 +1,13 @@
 import { runService } from '@ticketing/common';
 import { createApp } from './app';
 import { expirationEnv } from './config';
-import { SERVICE_NAME } from './service-name';
 import { startExpiration, type RunningExpiration } from './start-expiration';
 
 // Set by `background`, which runService runs before `readinessChecks` and `createApp`.
 let expiration: RunningExpiration;
 
 void runService({
-  name: SERVICE_NAME,
+  name: 'expiration',
   uses: { mongo: false, nats: true },
   env: expirationEnv,
   background: async (runtime) => {

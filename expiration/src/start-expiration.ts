@@ -23,7 +23,7 @@ export interface RunningExpiration {
  * listeners before background tasks; this way they also stop before the worker and Redis.
  */
 export async function startExpiration(runtime: ServiceRuntime<ExpirationConfig>): Promise<RunningExpiration> {
-  const { config, logger, bus } = runtime;
+  const { name, config, logger, bus } = runtime;
   if (!bus) throw new Error('the expiration service needs NATS (uses.nats)');
   const redis = await connectRedis(config.REDIS_URL, logger, config.REDIS_CONNECT_TIMEOUT_MS);
   const metrics = new ExpirationMetrics();
@@ -42,7 +42,10 @@ export async function startExpiration(runtime: ServiceRuntime<ExpirationConfig>)
     retryDelayMs: config.EXPIRATION_RETRY_DELAY_MS,
     maxRetryDelayMs: config.EXPIRATION_RETRY_MAX_DELAY_MS,
   });
-  const listeners = [new OrderCreatedListener(bus, queue), new OrderCancelledListener(bus, queue)];
+  const listeners = [
+    new OrderCreatedListener(bus, { serviceName: name }, queue),
+    new OrderCancelledListener(bus, { serviceName: name }, queue),
+  ];
   for (const listener of listeners) {
     await listener.listen();
   }

@@ -2,6 +2,7 @@ import { createLogger, Subjects } from '@ticketing/common';
 import {
   startServiceTestEnvironment,
   waitFor,
+  waitForConsumer,
   waitForEvent,
   type ServiceTestEnvironment,
 } from '@ticketing/common/testing';
@@ -16,7 +17,6 @@ import {
   stopExpiration,
   storedAtMs,
   storedExpirations,
-  waitForHandled,
 } from './helpers';
 
 let env: ServiceTestEnvironment;
@@ -51,9 +51,7 @@ it('publishes expiration.complete once the order expires, not before, with an ev
   await publishOrderCreated(env.bus, orderId, expiresAt);
 
   const { msg } = await waitForExpiration(orderId);
-  const latenessMs = storedAtMs(msg) - expiresAt.getTime();
-  console.log(`expiration fired ${latenessMs} ms after expiresAt (delay 2000 ms)`);
-  expect(latenessMs).toBeGreaterThanOrEqual(0);
+  expect(storedAtMs(msg)).toBeGreaterThanOrEqual(expiresAt.getTime());
   expect(msg.headers?.get('Nats-Msg-Id')).toBe(`expiration.complete:${orderId}`);
   await waitFor(async () => (await jobState(orderId)) === 'completed', { description: 'the job to complete' });
 });
@@ -69,16 +67,15 @@ it('schedules once for a duplicate order.created, and not again when it is redel
   const expiresAt = inMs(1_500);
   const firedBefore = expiration.metrics.jobsFired;
   await publishOrderCreated(env.bus, orderId, expiresAt);
-  const duplicateSeq = await publishOrderCreated(env.bus, orderId, expiresAt);
-  await waitForHandled(env.bus, Subjects.OrderCreated, duplicateSeq);
+  await publishOrderCreated(env.bus, orderId, expiresAt);
+  await waitForConsumer(env.bus, 'expiration-order-created');
 
-  const { msg } = await waitForExpiration(orderId);
-  console.log(`duplicated order expired ${storedAtMs(msg) - expiresAt.getTime()} ms after expiresAt`);
+  await waitForExpiration(orderId);
   await waitFor(async () => (await jobState(orderId)) === 'completed', { description: 'the job to complete' });
   const firedAt = (await expiration.queue.queue.getJob(orderId))!.finishedOn;
 
-  const redeliveredSeq = await publishOrderCreated(env.bus, orderId, expiresAt);
-  await waitForHandled(env.bus, Subjects.OrderCreated, redeliveredSeq);
+  await publishOrderCreated(env.bus, orderId, expiresAt);
+  await waitForConsumer(env.bus, 'expiration-order-created');
   expect(await jobState(orderId)).toBe('completed');
   expect((await expiration.queue.queue.getJob(orderId))!.finishedOn).toBe(firedAt);
   expect(await expiration.queue.counts()).toMatchObject({ waiting: 0, delayed: 0, active: 0 });
@@ -98,8 +95,8 @@ it('removes the pending expiration of a cancelled order, also when order.cancell
   // Events of different subjects have separate consumers, so a cancellation can be handled first.
   const cancelledFirstOrderId = newOrderId();
   await publishOrderCancelled(env.bus, cancelledFirstOrderId);
-  const lateCreatedSeq = await publishOrderCreated(env.bus, cancelledFirstOrderId, inMs(1_000));
-  await waitForHandled(env.bus, Subjects.OrderCreated, lateCreatedSeq);
+  await publishOrderCreated(env.bus, cancelledFirstOrderId, inMs(1_000));
+  await waitForConsumer(env.bus, 'expiration-order-created');
   expect(await jobState(cancelledFirstOrderId)).toBeUndefined();
 
   // Delayed jobs fire in time order: once this later one fired, the cancelled ones would have too.
@@ -121,7 +118,6 @@ it('still fires when the service restarts before the deadline', async () => {
   expect(Date.now()).toBeLessThan(expiresAt.getTime());
 
   const { msg } = await waitForExpiration(orderId);
-  console.log(`expiration after a restart fired ${storedAtMs(msg) - expiresAt.getTime()} ms after expiresAt`);
   expect(storedAtMs(msg)).toBeGreaterThanOrEqual(expiresAt.getTime());
   await waitFor(() => expiration.metrics.jobsFired === 1, { description: 'the restarted worker to fire the job' });
 });
@@ -143,9 +139,7 @@ it('delivers the expiration once NATS is back when NATS is down at fire time', a
   await env.nats.restart();
 
   const { msg } = await waitForExpiration(orderId, 30_000);
-  console.log(
-    `expiration with NATS down at fire time stored ${storedAtMs(msg) - expiresAt.getTime()} ms after expiresAt`,
-  );
+  expect(storedAtMs(msg)).toBeGreaterThanOrEqual(expiresAt.getTime());
   await waitFor(async () => (await jobState(orderId)) === 'completed', { description: 'the job to complete' });
   expect(await storedExpirations(env.bus, orderId)).toBe(1);
 }, 60_000);

@@ -3,6 +3,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import {
   createLogger,
   EVENT_STREAM,
+  OrderCancelReason,
   OrderStatus,
   Publisher,
   Subjects,
@@ -11,7 +12,7 @@ import {
   type OrderCreatedEvent,
   type ServiceRuntime,
 } from '@ticketing/common';
-import { waitFor, type ServiceTestEnvironment } from '@ticketing/common/testing';
+import type { ServiceTestEnvironment } from '@ticketing/common/testing';
 import { expirationEnv, type ExpirationConfig } from '../src/config';
 import { startExpiration, type RunningExpiration } from '../src/start-expiration';
 import { z } from 'zod';
@@ -34,7 +35,7 @@ export function startTestExpiration(env: ServiceTestEnvironment): Promise<Runnin
     LOG_LEVEL: 'silent',
     NATS_URL: env.nats.url,
   };
-  return startExpiration({ config, logger: createLogger('expiration'), bus: env.bus });
+  return startExpiration({ name: 'expiration', config, logger: createLogger('expiration'), bus: env.bus });
 }
 
 /** Stops what startExpiration started in the order runService would: listeners first, Redis last. */
@@ -53,8 +54,8 @@ class OrderCancelledPublisher extends Publisher<OrderCancelledEvent> {
 }
 
 /** Publishes order.created; each call has a new event id, like a redelivery the stream cannot dedupe. */
-export async function publishOrderCreated(bus: Bus, orderId: string, expiresAt: Date): Promise<number> {
-  const { seq } = await new OrderCreatedPublisher(bus).publish({
+export async function publishOrderCreated(bus: Bus, orderId: string, expiresAt: Date): Promise<void> {
+  await new OrderCreatedPublisher(bus).publish({
     id: orderId,
     version: 0,
     status: OrderStatus.Created,
@@ -62,29 +63,15 @@ export async function publishOrderCreated(bus: Bus, orderId: string, expiresAt: 
     expiresAt: expiresAt.toISOString(),
     ticket: { id: newOrderId(), price: 20 },
   });
-  return seq;
 }
 
-export async function publishOrderCancelled(bus: Bus, orderId: string): Promise<number> {
-  const { seq } = await new OrderCancelledPublisher(bus).publish({
+export async function publishOrderCancelled(bus: Bus, orderId: string): Promise<void> {
+  await new OrderCancelledPublisher(bus).publish({
     id: orderId,
     version: 1,
+    reason: OrderCancelReason.RequestedByBuyer,
     ticket: { id: newOrderId() },
   });
-  return seq;
-}
-
-/** Waits until the service's durable consumer has handled (acked) everything up to stream sequence `seq`. */
-export async function waitForHandled(bus: Bus, subject: Subjects, seq: number): Promise<void> {
-  const durable = `expiration-${subject.replace(/\./g, '-')}`;
-  const jsm = await bus.jetstreamManager();
-  await waitFor(
-    async () => {
-      const info = await jsm.consumers.info(EVENT_STREAM, durable);
-      return info.delivered.stream_seq >= seq && info.num_ack_pending === 0 && info.num_pending === 0;
-    },
-    { timeoutMs: 15_000, description: `${durable} to handle stream sequence ${seq}` },
-  );
 }
 
 /** Every expiration.complete stored in the stream for this order. */

@@ -1,6 +1,5 @@
-import { Listener, Subjects, type Bus, type OrderCancelledEvent } from '@ticketing/common';
+import { Listener, Subjects, type Bus, type ListenerOptions, type OrderCancelledEvent } from '@ticketing/common';
 import type { ExpirationQueue } from '../../queues/expiration-queue';
-import { SERVICE_NAME } from '../../service-name';
 
 /** A cancelled order has nothing left to expire: removes its pending expiration. */
 export class OrderCancelledListener extends Listener<OrderCancelledEvent> {
@@ -8,9 +7,10 @@ export class OrderCancelledListener extends Listener<OrderCancelledEvent> {
 
   constructor(
     bus: Bus,
+    options: ListenerOptions,
     private readonly expirations: ExpirationQueue,
   ) {
-    super(bus, { serviceName: SERVICE_NAME });
+    super(bus, options);
   }
 
   async onMessage(data: OrderCancelledEvent['data']): Promise<void> {

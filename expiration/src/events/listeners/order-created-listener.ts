@@ -1,6 +1,5 @@
-import { Listener, Subjects, type Bus, type OrderCreatedEvent } from '@ticketing/common';
+import { Listener, Subjects, type Bus, type ListenerOptions, type OrderCreatedEvent } from '@ticketing/common';
 import type { ExpirationQueue } from '../../queues/expiration-queue';
-import { SERVICE_NAME } from '../../service-name';
 
 /** Schedules the new order's expiration at its `expiresAt`. */
 export class OrderCreatedListener extends Listener<OrderCreatedEvent> {
@@ -8,9 +7,10 @@ export class OrderCreatedListener extends Listener<OrderCreatedEvent> {
 
   constructor(
     bus: Bus,
+    options: ListenerOptions,
     private readonly expirations: ExpirationQueue,
   ) {
-    super(bus, { serviceName: SERVICE_NAME });
+    super(bus, options);
   }
 
   async onMessage(data: OrderCreatedEvent['data']): Promise<void> {
