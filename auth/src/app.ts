@@ -1,4 +1,4 @@
-import { createServiceApp, openApiRoutes, type Logger, type ReadinessChecks } from '@ticketing/common';
+import { createServiceApp, type Logger, type ReadinessChecks } from '@ticketing/common';
 import type { Express } from 'express';
 import type { SessionTtl } from './config';
 import { SigninThrottle, type SigninThrottleOptions } from './models/signin-throttle';
@@ -26,12 +26,12 @@ export function createApp(options: AuthAppOptions): Express {
     jwtKey: options.jwtKey,
     readinessChecks: options.readinessChecks,
     bodyLimit: BODY_LIMIT,
+    openApi: { basePath: '/api/users', document: openApiDocument },
     routers: [
       signupRouter(session),
       signinRouter({ ...session, throttle: new SigninThrottle(options.signinThrottle) }),
       signoutRouter(),
       currentUserRouter(),
-      openApiRoutes('/api/users', openApiDocument),
     ],
   });
 }

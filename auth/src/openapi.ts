@@ -1,5 +1,13 @@
-import { errorResponse, errorsSchema, sessionCookieScheme, type OpenApiDocument } from '@ticketing/common';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './middlewares/credentials';
+import {
+  apiInfo,
+  bodyErrorResponses,
+  errorResponse,
+  errorsSchema,
+  jsonRequestBody,
+  sessionCookieScheme,
+  type OpenApiDocument,
+} from '@ticketing/common';
+import { MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './middlewares/credentials';
 
 const json = (schemaName: string) => ({
   'application/json': { schema: { $ref: `#/components/schemas/${schemaName}` } },
@@ -12,32 +20,34 @@ const setsSessionCookie = {
   },
 };
 
-const credentialsBody = (passwordSchema: Record<string, unknown>) => ({
-  required: true,
-  content: {
-    'application/json': {
-      schema: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['email', 'password'],
-        properties: {
-          email: { type: 'string', format: 'email', maxLength: 254, description: 'Trimmed and lower-cased' },
-          password: { type: 'string', ...passwordSchema },
-        },
+// JSON Schema's minLength and maxLength count Unicode code points, as the service's checks do.
+const credentialsBody = (passwordLength: { minLength: number; maxLength: number }) =>
+  jsonRequestBody({
+    type: 'object',
+    additionalProperties: false,
+    required: ['email', 'password'],
+    properties: {
+      email: {
+        type: 'string',
+        format: 'email',
+        maxLength: MAX_EMAIL_LENGTH,
+        description: 'Trimmed and lower-cased before anything else',
       },
+      password: { type: 'string', ...passwordLength, description: 'Taken exactly as typed' },
     },
-  },
-});
+  });
+
+const invalidCredentialFields =
+  'Email or password missing, not a string, too long or not valid (e.g. `Email is required`, ' +
+  '`Password must be a string`, `Email must be a valid email address`), each with its `field`';
 
 export const openApiDocument: OpenApiDocument = {
   openapi: '3.0.3',
-  info: {
-    title: 'Ticketing auth service',
-    version: '1.0.0',
-    description:
-      'Accounts and sessions. The session is a cookie named `session` holding `{ jwt }`; the JWT payload is ' +
+  info: apiInfo(
+    'Auth',
+    'Accounts and sessions. The session is a cookie named `session` holding `{ jwt }`; the JWT payload is ' +
       '`{ id, email }` with an expiry, and every service verifies it with the shared JWT key.',
-  },
+  ),
   paths: {
     '/api/users/signup': {
       post: {
@@ -45,8 +55,11 @@ export const openApiDocument: OpenApiDocument = {
         requestBody: credentialsBody({ minLength: MIN_PASSWORD_LENGTH, maxLength: MAX_PASSWORD_LENGTH }),
         responses: {
           201: { description: 'Account created, session started', headers: setsSessionCookie, content: json('User') },
-          400: errorResponse('Invalid input (missing, wrong type, invalid or unknown field), or `Email in use`'),
-          413: errorResponse('Request body too large'),
+          ...bodyErrorResponses(
+            `${invalidCredentialFields}; \`Password must be between ${MIN_PASSWORD_LENGTH} and ` +
+              `${MAX_PASSWORD_LENGTH} characters\`; or \`This email is already in use: sign in instead\` ` +
+              '(`field`: `email`)',
+          ),
         },
       },
     },
@@ -56,14 +69,19 @@ export const openApiDocument: OpenApiDocument = {
         requestBody: credentialsBody({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }),
         responses: {
           200: { description: 'Session started', headers: setsSessionCookie, content: json('User') },
-          400: errorResponse('Invalid input, or `Invalid credentials` (unknown email and wrong password alike)'),
-          413: errorResponse('Request body too large'),
+          ...bodyErrorResponses(
+            `${invalidCredentialFields}; \`Password must be at most ${MAX_PASSWORD_LENGTH} characters\`; or ` +
+              '`Wrong email or password: check both and try again`, without `field`, for an unknown email and a ' +
+              'wrong password alike',
+          ),
           429: {
-            description: 'Too many failed sign-ins for this email or from this client address',
+            ...errorResponse(
+              'Too many failed sign-ins for this email or from this client address: ' +
+                '`Too many failed sign-in attempts: try again in N minutes`',
+            ),
             headers: {
               'Retry-After': { description: 'Seconds until attempts are accepted again', schema: { type: 'integer' } },
             },
-            content: json('Errors'),
           },
         },
       },
@@ -71,12 +89,19 @@ export const openApiDocument: OpenApiDocument = {
     '/api/users/signout': {
       post: {
         summary: 'Sign out',
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': { schema: { type: 'object', additionalProperties: false, properties: {} } },
+          },
+        },
         responses: {
           200: {
             description: 'Session cleared (the cookie is expired)',
             headers: setsSessionCookie,
             content: { 'application/json': { schema: { type: 'object', additionalProperties: false } } },
           },
+          ...bodyErrorResponses('A body, when one is sent, that is not a JSON object or has fields (it takes none)'),
         },
       },
     },

@@ -16,6 +16,23 @@ describe('OpenAPI document', () => {
     ]);
   });
 
+  it("is titled like the other services' documents", () => {
+    expect(openApiDocument.info.title).toBe('Ticketing — Auth API');
+  });
+
+  it.each(['/api/users/signup', '/api/users/signin', '/api/users/signout'])(
+    'lists the body failures of POST %s and refuses unknown fields in its body schema',
+    (path) => {
+      const operation = openApiDocument.paths[path].post as {
+        requestBody: { content: { 'application/json': { schema: { additionalProperties?: boolean } } } };
+        responses: Record<string, unknown>;
+      };
+
+      expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['400', '413', '415']));
+      expect(operation.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
+    },
+  );
+
   it('is served as JSON and as Swagger UI', async () => {
     const json = await request(app).get('/api/users/docs.json');
     const page = await request(app).get('/api/users/docs/');

@@ -1,7 +1,6 @@
-import { TooManyRequestsError } from '@ticketing/common';
+import { isDuplicateKeyError, TooManyRequestsError } from '@ticketing/common';
 import mongoose from 'mongoose';
 
-const DUPLICATE_KEY = 11000;
 // Two first attempts for one key can both try to insert its counter; the loser updates the winner's.
 const UPSERT_TRIES = 3;
 
@@ -40,6 +39,12 @@ export interface SigninThrottleOptions {
 interface CountedAttempt {
   key: string;
   windowStartedAt: Date;
+}
+
+/** Says when to try again in whole minutes, rounded up: the Retry-After header has the seconds. */
+function tooManyFailuresMessage(retryAfterSeconds: number): string {
+  const minutes = Math.ceil(retryAfterSeconds / 60);
+  return `Too many failed sign-in attempts: try again in ${minutes} ${minutes === 1 ? 'minute' : 'minutes'}`;
 }
 
 /** Takes one attempt back from a counter, unless its window has been restarted since. */
@@ -90,7 +95,7 @@ export class SigninThrottle {
     }));
     if (retryAfterSeconds > 0) {
       await Promise.all([uncount(emailAttempt), uncount(clientAttempt)]);
-      throw new TooManyRequestsError(retryAfterSeconds, 'Too many failed sign-in attempts, try again later');
+      throw new TooManyRequestsError(retryAfterSeconds, tooManyFailuresMessage(retryAfterSeconds));
     }
     return new AdmittedSignin(emailAttempt, clientAttempt);
   }
@@ -124,7 +129,7 @@ export class SigninThrottle {
         if (!counter) throw new Error(`Upsert of sign-in failure counter ${key} returned no document`);
         return counter;
       } catch (err) {
-        if ((err as { code?: unknown }).code !== DUPLICATE_KEY || attempt >= UPSERT_TRIES) throw err;
+        if (!isDuplicateKeyError(err) || attempt >= UPSERT_TRIES) throw err;
       }
     }
   }

@@ -1,8 +1,6 @@
+import { isDuplicateKeyError } from '@ticketing/common';
 import mongoose, { HydratedDocument, Model } from 'mongoose';
 import { hashPassword, verifyAgainstDummyHash, verifyPassword } from './password';
-
-/** MongoDB's duplicate key error: here, the unique email index refusing a second account. */
-const DUPLICATE_KEY = 11000;
 
 interface UserFields {
   email: string;
@@ -39,7 +37,8 @@ userSchema.static('register', async function register(email: string, password: s
   try {
     return await this.create({ email, passwordHash });
   } catch (err) {
-    if ((err as { code?: unknown }).code === DUPLICATE_KEY) return null;
+    // The unique email index is the only one a new user can break: the email is taken.
+    if (isDuplicateKeyError(err)) return null;
     throw err;
   }
 });

@@ -1,8 +1,7 @@
 import { BadRequestError, validateRequest } from '@ticketing/common';
 import { Router } from 'express';
 import { matchedData } from 'express-validator';
-import { emailField, passwordField } from '../middlewares/credentials';
-import { onlyBodyFields } from '../middlewares/only-body-fields';
+import { emailField, signinPasswordField } from '../middlewares/credentials';
 import type { SigninThrottle } from '../models/signin-throttle';
 import { User } from '../models/user';
 import { startSession, type SessionOptions } from '../session';
@@ -10,26 +9,20 @@ import { startSession, type SessionOptions } from '../session';
 export function signinRouter(options: SessionOptions & { throttle: SigninThrottle }): Router {
   const router = Router();
 
-  router.post(
-    '/api/users/signin',
-    onlyBodyFields('email', 'password'),
-    emailField(),
-    passwordField(),
-    validateRequest,
-    async (req, res) => {
-      const { email, password } = matchedData<{ email: string; password: string }>(req);
-      // req.ip is the client's address as given by a trusted proxy (see trust proxy in the service kit).
-      const attempt = await options.throttle.admit(email, req.ip ?? 'unknown');
+  router.post('/api/users/signin', emailField(), signinPasswordField(), validateRequest, async (req, res) => {
+    const { email, password } = matchedData<{ email: string; password: string }>(req);
+    // req.ip is the client's address as given by a trusted proxy (see trust proxy in the service kit).
+    const attempt = await options.throttle.admit(email, req.ip ?? 'unknown');
 
-      // Unknown email and wrong password get the same answer, so it cannot tell which accounts exist.
-      const user = await User.authenticate(email, password);
-      if (!user) throw new BadRequestError('Invalid credentials');
+    // Unknown email and wrong password get the same answer, naming no field, so it cannot tell
+    // which accounts exist.
+    const user = await User.authenticate(email, password);
+    if (!user) throw new BadRequestError('Wrong email or password: check both and try again');
 
-      await attempt.succeeded();
-      startSession(req, user, options);
-      res.status(200).json(user);
-    },
-  );
+    await attempt.succeeded();
+    startSession(req, user, options);
+    res.status(200).json(user);
+  });
 
   return router;
 }

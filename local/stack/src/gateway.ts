@@ -21,7 +21,7 @@ export interface GatewayOptions {
   host: string;
   port: number;
   routes: GatewayRoute[];
-  /** Answers every request no route matches (the client's place). */
+  /** Answers every request outside /api (the client's place). */
   fallback: (req: IncomingMessage, res: ServerResponse) => void;
   /** Told about requests that could not reach their service. */
   onProxyError?: (message: string) => void;
@@ -35,10 +35,22 @@ export interface Gateway {
 // Headers that describe one connection, not the request: never passed on by a proxy.
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'];
 
+/** Every API lives below it; the rest of the site is the client's. */
+const API_PREFIX = '/api';
+
+/**
+ * What every service answers for a route it does not have (`requestMessages.routeNotFound` of
+ * @ticketing/common, which a test checks this equals). A copy, because importing the common
+ * package would load the whole service kit (Express, mongoose, NATS) into the launcher for one sentence.
+ */
+export const ROUTE_NOT_FOUND_MESSAGE = 'No such route: check the method and the path';
+
 /**
  * A small reverse proxy with the ingress's routing rules: path prefixes to services, round
  * robin over each service's instances, skipping an instance that refuses connections (stopped
  * or not yet listening), 502 in the API's error format when none is up. Bodies are streamed.
+ * An /api path no service claims gets the 404 a service gives for an unknown route, not the
+ * client's page: API callers always get the API's error format.
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const agent = new Agent({ keepAlive: true });
@@ -46,14 +58,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const server = createServer((req, res) => {
     const pathname = (req.url ?? '/').split('?')[0];
-    const route = options.routes.find(({ prefix }) => pathname === prefix || pathname.startsWith(`${prefix}/`));
-    if (!route) {
+    const route = options.routes.find(({ prefix }) => isUnder(pathname, prefix));
+    if (route) {
+      const first = nextInstance.get(route) ?? 0;
+      nextInstance.set(route, (first + 1) % route.ports.length);
+      forward(req, res, route, first, 0);
+    } else if (isUnder(pathname, API_PREFIX)) {
+      sendError(res, 404, ROUTE_NOT_FOUND_MESSAGE);
+    } else {
       options.fallback(req, res);
-      return;
     }
-    const first = nextInstance.get(route) ?? 0;
-    nextInstance.set(route, (first + 1) % route.ports.length);
-    forward(req, res, route, first, 0);
   });
 
   function forward(req: IncomingMessage, res: ServerResponse, route: GatewayRoute, first: number, tried: number): void {
@@ -137,7 +151,13 @@ function forwardedHeaders(req: IncomingMessage): IncomingHttpHeaders {
   return headers;
 }
 
-function sendError(res: ServerResponse, statusCode: number, message: string): void {
+/** Whether `pathname` is `prefix` or below it: `/api/users/signin` is under `/api/users`, `/api/usersx` is not. */
+function isUnder(pathname: string, prefix: string): boolean {
+  return pathname === prefix || pathname.startsWith(`${prefix}/`);
+}
+
+/** An answer in the API's error format, `{ errors: [{ message }] }`. */
+export function sendError(res: ServerResponse, statusCode: number, message: string): void {
   const body = JSON.stringify({ errors: [{ message }] });
   res.writeHead(statusCode, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);

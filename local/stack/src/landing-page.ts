@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ROUTE_NOT_FOUND_MESSAGE, sendError } from './gateway';
 import type { ServiceApi } from './services';
 
 /**
@@ -26,9 +27,7 @@ ${items}
 `;
   return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      const body = JSON.stringify({ errors: [{ message: 'Not found' }] });
-      res.writeHead(404, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-      res.end(body);
+      sendError(res, 404, ROUTE_NOT_FOUND_MESSAGE);
       return;
     }
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(page) });

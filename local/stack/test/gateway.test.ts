@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startGateway, type Gateway } from '../src/gateway';
+import { requestMessages } from '@ticketing/common';
+import { ROUTE_NOT_FOUND_MESSAGE, startGateway, type Gateway } from '../src/gateway';
 import { freePorts } from './helpers';
 
 interface Seen {
@@ -13,6 +14,7 @@ interface Seen {
 
 let upstreams: Server[];
 let seen: Seen[];
+let fallbackRequests: string[];
 let gateway: Gateway | undefined;
 
 /** A stand-in service instance that answers with its name and records what reached it. */
@@ -36,7 +38,10 @@ async function start(routes: { prefix: string; service: string; ports: number[] 
     host: '127.0.0.1',
     port: 0,
     routes,
-    fallback: (_req, res) => res.end('fallback'),
+    fallback: (req, res) => {
+      fallbackRequests.push(`${req.method} ${req.url}`);
+      res.end('fallback');
+    },
   });
   return gateway.url;
 }
@@ -44,6 +49,7 @@ async function start(routes: { prefix: string; service: string; ports: number[] 
 beforeEach(() => {
   upstreams = [];
   seen = [];
+  fallbackRequests = [];
 });
 
 afterEach(async () => {
@@ -52,7 +58,7 @@ afterEach(async () => {
   await Promise.all(upstreams.map((server) => new Promise((resolve) => server.close(resolve))));
 });
 
-test('routes by path prefix like the ingress, everything else to the fallback', async () => {
+test('routes by path prefix like the ingress, every path outside /api to the fallback', async () => {
   const url = await start([
     { prefix: '/api/users', service: 'auth', ports: [await instance('auth')] },
     { prefix: '/api/tickets', service: 'tickets', ports: [await instance('tickets')] },
@@ -66,9 +72,36 @@ test('routes by path prefix like the ingress, everything else to the fallback', 
   expect(await answeredBy('/api/users')).toBe('auth');
   expect(await answeredBy('/api/tickets?limit=5')).toBe('tickets');
   expect(await answeredBy('/api/tickets/abc')).toBe('tickets');
-  expect(await answeredBy('/api/ticketsx')).toBe('fallback');
   expect(await answeredBy('/')).toBe('fallback');
   expect(await answeredBy('/orders/1')).toBe('fallback');
+  expect(await answeredBy('/apis')).toBe('fallback');
+  expect(await answeredBy('/docs/api/users')).toBe('fallback');
+});
+
+test.each(['/api/nothing', '/api', '/api/', '/api/ticketsx', '/api/nothing/deeper?x=1'])(
+  'answers %s, which no service claims, itself with the JSON 404 services give for an unknown route',
+  async (path) => {
+    const url = await start([{ prefix: '/api/tickets', service: 'tickets', ports: [await instance('tickets')] }]);
+
+    const get = await fetch(`${url}${path}`);
+    const post = await fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Concert' }),
+    });
+
+    for (const response of [get, post]) {
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toBe('application/json');
+      expect(await response.json()).toEqual({ errors: [{ message: 'No such route: check the method and the path' }] });
+    }
+    expect(seen).toEqual([]);
+    expect(fallbackRequests).toEqual([]);
+  },
+);
+
+test('words the unknown-route 404 exactly as the services do', () => {
+  expect(ROUTE_NOT_FOUND_MESSAGE).toBe(requestMessages.routeNotFound);
 });
 
 test('passes method, path, body, cookies and X-Forwarded-* on, and the answer back', async () => {
