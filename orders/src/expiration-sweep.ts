@@ -1,4 +1,10 @@
-import { OrderCancelReason, type BackgroundTask, type BusLogger, type Outbox } from '@ticketing/common';
+import {
+  OrderCancelReason,
+  startPeriodicTask,
+  type BackgroundTask,
+  type BusLogger,
+  type Outbox,
+} from '@ticketing/common';
 import { LIVE_STATUSES, Order } from './models/order';
 
 export interface SweepOptions {
@@ -41,29 +47,12 @@ export interface ExpirationSweepOptions extends Omit<SweepOptions, 'now'> {
 
 /** Runs `sweepOverdueOrders` every `intervalMs` until stopped; a failed sweep is logged and retried next time. */
 export function startExpirationSweep(options: ExpirationSweepOptions): BackgroundTask {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = false;
-
-  const schedule = () => {
-    timer = setTimeout(() => {
-      running = sweepOverdueOrders(options)
-        .then(() => undefined)
-        .catch((err: unknown) => options.logger.error({ err }, 'expiration sweep failed'))
-        .finally(() => {
-          running = undefined;
-          if (!stopped) schedule();
-        });
-    }, options.intervalMs);
-  };
-  schedule();
-
-  return {
+  return startPeriodicTask({
     name: 'expiration sweep',
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
+    intervalMs: options.intervalMs,
+    logger: options.logger,
+    run: async () => {
+      await sweepOverdueOrders(options);
     },
-  };
+  });
 }
