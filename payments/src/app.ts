@@ -1,8 +1,10 @@
-import { createServiceApp, openApiRoutes, type Logger, type Outbox, type ReadinessChecks } from '@ticketing/common';
+import { createServiceApp, type Logger, type Outbox, type ReadinessChecks } from '@ticketing/common';
 import type { Express } from 'express';
 import type Stripe from 'stripe';
 import { openApiDocument } from './openapi';
+import { listPaymentsRouter } from './routes/list-payments';
 import { newPaymentRouter } from './routes/new-payment';
+import { showPaymentRouter } from './routes/show-payment';
 import { stripeWebhookRouter } from './routes/stripe-webhook';
 
 export interface PaymentsAppOptions {
@@ -17,16 +19,18 @@ export interface PaymentsAppOptions {
 }
 
 export function createApp(options: PaymentsAppOptions): Express {
-  const { outbox, stripe } = options;
+  const { logger, outbox, stripe } = options;
   return createServiceApp({
-    logger: options.logger,
+    logger,
     jwtKey: options.jwtKey,
     readinessChecks: options.readinessChecks,
+    openApi: { basePath: '/api/payments', document: openApiDocument },
     // The webhook checks Stripe's signature over the exact bytes, so it comes before the JSON parser.
-    rawBodyRouters: [stripeWebhookRouter({ stripe, outbox, webhookSecret: options.webhookSecret })],
+    rawBodyRouters: [stripeWebhookRouter({ stripe, outbox, logger, webhookSecret: options.webhookSecret })],
     routers: [
-      newPaymentRouter({ stripe, outbox, currency: options.currency }),
-      openApiRoutes('/api/payments', openApiDocument),
+      listPaymentsRouter,
+      showPaymentRouter,
+      newPaymentRouter({ stripe, outbox, logger, currency: options.currency }),
     ],
   });
 }

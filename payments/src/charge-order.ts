@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { BadRequestError, type Outbox } from '@ticketing/common';
+import { BadRequestError } from '@ticketing/common';
 import Stripe from 'stripe';
-import { InvalidFieldError, PaymentDeclinedError, PaymentProviderError } from './errors';
+import { PaymentDeclinedError, PaymentProviderError } from './errors';
 import { Order, type OrderDocument } from './models/order';
-import { Payment, recordPayment, type PaymentDocument } from './models/payment';
+import { Payment, type PaymentDocument } from './models/payment';
+import { recordPayment } from './record-payment';
+import type { PaymentDependencies } from './stripe';
 
-export interface ChargeDependencies {
-  stripe: Stripe;
-  outbox: Outbox;
+export interface ChargeDependencies extends PaymentDependencies {
   /** Lowercase ISO code, e.g. usd. */
   currency: string;
 }
@@ -32,19 +32,22 @@ export type ChargeOutcome =
  * can never charge twice. Each confirmation carries an idempotency key: a retry of the same
  * request (same Idempotency-Key header, or the SDK's own network retries) gets Stripe's first
  * answer back instead of a new charge, while a new attempt after a decline gets a new key.
+ * Every way Stripe can answer becomes an outcome or an error with a clear status.
  */
 export async function chargeOrder(
   deps: ChargeDependencies,
   order: OrderDocument,
   request: ChargeRequest,
 ): Promise<ChargeOutcome> {
-  const intentId = await ensurePaymentIntent(deps, order);
+  checkPayable(order, request);
   const attempt = order.paymentAttempt;
   let intent: Stripe.PaymentIntent;
   try {
+    const intentId = await ensurePaymentIntent(deps, order);
     intent = await deps.stripe.paymentIntents.confirm(
       intentId,
-      { payment_method: request.paymentMethod },
+      // The charge comes expanded so that the card it was made with is recorded without another call.
+      { payment_method: request.paymentMethod, expand: ['latest_charge'] },
       { idempotencyKey: confirmIdempotencyKey(order, attempt, request) },
     );
   } catch (err) {
@@ -53,37 +56,57 @@ export async function chargeOrder(
 
   const recorded = await Payment.findOne({ stripeId: intent.id });
   // An earlier answer replayed for a repeated Idempotency-Key may be older than the payment it led to.
-  if (recorded) return { kind: 'paid', payment: recorded };
+  if (recorded) return paid(recorded);
   switch (intent.status) {
     case 'succeeded':
-      return { kind: 'paid', payment: await recordPayment(deps.outbox, succeeded(order, intent)) };
+      return paid(await recordPayment(deps, order.id as string, intent));
     case 'requires_action':
       return { kind: 'requires_action', intent };
     case 'processing':
       return { kind: 'processing', intent };
+    case 'requires_payment_method':
+      // Failed without a card error (e.g. authentication refused): the next attempt needs a new key.
+      await advanceAttempt(order, attempt);
+      throw new PaymentDeclinedError('The payment did not go through');
+    case 'canceled':
+      throw new BadRequestError("This order's payment was canceled at the payment provider: order the ticket again");
     default:
-      throw new Error(`PaymentIntent ${intent.id} confirmed with unexpected status ${intent.status}`);
+      throw new PaymentProviderError(
+        `The payment provider answered with status ${intent.status}, which this service does not handle: try again later`,
+      );
   }
+}
+
+function checkPayable(order: OrderDocument, request: ChargeRequest): void {
+  if (order.isCancelled()) throw new BadRequestError('This order was cancelled: order the ticket again');
+  if (order.isPaid()) {
+    // With an Idempotency-Key this may be the retry of the request that paid it: Stripe knows.
+    if (!request.requestKey) throw new BadRequestError('This order has already been paid');
+    return;
+  }
+  if (order.isExpired(new Date())) throw new BadRequestError('This order has expired: order the ticket again');
+}
+
+function paid(payment: PaymentDocument): ChargeOutcome {
+  if (payment.refundDue) {
+    throw new BadRequestError('This order was cancelled while it was being paid: the payment will be refunded');
+  }
+  return { kind: 'paid', payment };
 }
 
 /** The order's PaymentIntent, created on its first attempt (simultaneous first attempts share it). */
 async function ensurePaymentIntent(deps: ChargeDependencies, order: OrderDocument): Promise<string> {
   if (order.paymentIntentId) return order.paymentIntentId;
-  let intent: Stripe.PaymentIntent;
-  try {
-    intent = await deps.stripe.paymentIntents.create(
-      {
-        amount: order.amountInCents(),
-        currency: deps.currency,
-        metadata: { orderId: order.id as string, userId: order.userId },
-        // Cards are confirmed server-side; a method that leaves the page would need a return URL.
-        automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
-      },
-      { idempotencyKey: `payments:intent:${order.id as string}` },
-    );
-  } catch (err) {
-    throw await translateStripeError(deps, order, order.paymentAttempt, err);
-  }
+  const intent = await deps.stripe.paymentIntents.create(
+    {
+      amount: order.amountInCents(),
+      currency: deps.currency,
+      metadata: { orderId: order.id as string, userId: order.userId },
+      // Cards are confirmed server-side; a method that leaves the page would need a return URL.
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+    },
+    { idempotencyKey: `payments:intent:${order.id as string}` },
+  );
   await Order.updateOne({ _id: order._id, paymentIntentId: null }, { $set: { paymentIntentId: intent.id } });
   return intent.id;
 }
@@ -98,13 +121,9 @@ function confirmIdempotencyKey(order: OrderDocument, attempt: number, request: C
   return `payments:confirm:${orderId}:attempt:${attempt}:${request.paymentMethod}`;
 }
 
-function succeeded(order: OrderDocument, intent: Stripe.PaymentIntent) {
-  return {
-    orderId: order.id as string,
-    stripeId: intent.id,
-    amount: intent.amount_received,
-    currency: intent.currency,
-  };
+/** After a failed attempt; only the first of simultaneous failures of one attempt advances the counter. */
+async function advanceAttempt(order: OrderDocument, attempt: number): Promise<void> {
+  await Order.updateOne({ _id: order._id, paymentAttempt: attempt }, { $inc: { paymentAttempt: 1 } });
 }
 
 async function translateStripeError(
@@ -114,20 +133,27 @@ async function translateStripeError(
   err: unknown,
 ): Promise<Error> {
   if (err instanceof Stripe.errors.StripeCardError) {
-    // Only the first of simultaneous declines of one attempt advances the counter.
-    await Order.updateOne({ _id: order._id, paymentAttempt: attempt }, { $inc: { paymentAttempt: 1 } });
+    await advanceAttempt(order, attempt);
     return new PaymentDeclinedError(err.message);
   }
   if (err instanceof Stripe.errors.StripeIdempotencyError) {
-    return new BadRequestError('This Idempotency-Key was already used for a different payment request');
+    return new BadRequestError(
+      'This Idempotency-Key was already used for another payment request: use a new key',
+      'idempotency-key',
+    );
   }
   if (err instanceof Stripe.errors.StripeInvalidRequestError) {
     if (err.code === 'payment_intent_unexpected_state' && err.payment_intent?.status === 'succeeded') {
-      // Paid by a simultaneous attempt; make sure it is recorded even if its webhook is late.
-      await recordPayment(deps.outbox, succeeded(order, err.payment_intent));
-      return new BadRequestError('Order has already been paid');
+      // Paid by a simultaneous attempt; make sure it is recorded even if that attempt fails to.
+      await recordPayment(deps, order.id as string, err.payment_intent);
+      return new BadRequestError('This order has already been paid');
     }
-    if (err.param === 'payment_method') return new InvalidFieldError('Unknown payment method', 'paymentMethod');
+    if (err.param === 'payment_method') {
+      return new BadRequestError(
+        'Payment method not found: use a payment method id such as pm_card_visa',
+        'paymentMethod',
+      );
+    }
     if (err.code === 'amount_too_small') {
       return new BadRequestError('The order amount is below the minimum the payment provider accepts');
     }

@@ -27,6 +27,11 @@ const NOT_TWO_DECIMAL_CURRENCIES = new Set([
   'tnd',
 ]);
 
+function integerFrom(min: number, max: number, what: string) {
+  const error = `must be ${what} from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
 /** The payments service's own environment (PORT, LOG_LEVEL, MONGO_URI, NATS_URL come from runService). */
 export const paymentsEnv = {
   JWT_KEY: commonEnv.JWT_KEY,
@@ -39,12 +44,7 @@ export const paymentsEnv = {
     .string()
     .regex(/^[\w.-]+$/, { error: 'must be a host name, without protocol or port' })
     .optional(),
-  STRIPE_API_PORT: z.coerce
-    .number({ error: 'must be an integer from 1 to 65535' })
-    .int({ error: 'must be an integer from 1 to 65535' })
-    .min(1, { error: 'must be an integer from 1 to 65535' })
-    .max(65535, { error: 'must be an integer from 1 to 65535' })
-    .optional(),
+  STRIPE_API_PORT: integerFrom(1, 65535, 'an integer').optional(),
   STRIPE_API_PROTOCOL: z.enum(['http', 'https'], { error: 'must be http or https' }).optional(),
   PAYMENT_CURRENCY: z
     .string()
@@ -54,6 +54,8 @@ export const paymentsEnv = {
       error: 'must be a currency with two decimals (cents)',
     })
     .default('usd'),
+  /** How often payments due a refund that no one could make yet (Stripe was unreachable) are looked for. */
+  REFUND_SWEEP_INTERVAL_SECONDS: integerFrom(1, 86_400, 'a whole number of seconds').default(60),
 };
 
 export type StripeConnectionConfig = {

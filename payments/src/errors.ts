@@ -1,35 +1,23 @@
 import { CustomError, type SerializedError } from '@ticketing/common';
 
-/** 402: the card was declined; the message is Stripe's, meant for the customer. */
+/** 402: the card was declined; Stripe's words for the customer, and what to do. */
 export class PaymentDeclinedError extends CustomError {
   readonly statusCode = 402;
 
-  serializeErrors(): SerializedError[] {
-    return [{ message: this.message }];
-  }
-}
-
-/** 400 about one input field, for problems found only when Stripe sees the value. */
-export class InvalidFieldError extends CustomError {
-  readonly statusCode = 400;
-
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message);
+  constructor(stripeMessage: string) {
+    super(`${stripeMessage.replace(/\.$/, '')}: pay with another card`);
   }
 
   serializeErrors(): SerializedError[] {
-    return [{ message: this.message, field: this.field }];
+    return [{ message: this.message, field: 'paymentMethod' }];
   }
 }
 
-/** 502: Stripe could not be reached or failed; the request can be retried safely. */
+/** 502: Stripe could not be reached, failed, or answered what this service cannot use; the request can be retried safely. */
 export class PaymentProviderError extends CustomError {
   readonly statusCode = 502;
 
-  constructor(message = 'The payment provider is unavailable, please try again') {
+  constructor(message = 'The payment provider cannot be reached: try again in a moment') {
     super(message);
   }
 

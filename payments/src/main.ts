@@ -1,9 +1,27 @@
-import { runService } from '@ticketing/common';
+import { runService, type BusLogger, type Outbox } from '@ticketing/common';
+import type Stripe from 'stripe';
 import { createApp } from './app';
-import { paymentsEnv } from './config';
+import { paymentsEnv, type StripeConnectionConfig } from './config';
 import { OrderCancelledListener } from './events/listeners/order-cancelled-listener';
 import { OrderCreatedListener } from './events/listeners/order-created-listener';
-import { createStripeClient } from './stripe';
+import { startRefundSweep } from './refund-sweep';
+import { createStripeClient, type PaymentDependencies } from './stripe';
+
+let stripe: Stripe | undefined;
+
+/** The one Stripe client of the routes, the order.cancelled listener and the refund sweep. */
+function stripeClient(config: StripeConnectionConfig): Stripe {
+  stripe ??= createStripeClient(config);
+  return stripe;
+}
+
+function paymentDependencies(runtime: {
+  config: StripeConnectionConfig;
+  logger: BusLogger;
+  outbox?: Outbox;
+}): PaymentDependencies {
+  return { stripe: stripeClient(runtime.config), outbox: runtime.outbox!, logger: runtime.logger };
+}
 
 void runService({
   name: 'payments',
@@ -15,12 +33,18 @@ void runService({
       jwtKey: runtime.config.JWT_KEY,
       readinessChecks,
       outbox: runtime.outbox!,
-      stripe: createStripeClient(runtime.config),
+      stripe: stripeClient(runtime.config),
       webhookSecret: runtime.config.STRIPE_WEBHOOK_SECRET,
       currency: runtime.config.PAYMENT_CURRENCY,
     }),
   listeners: (runtime) => [
-    new OrderCreatedListener(runtime.bus!, { serviceName: 'payments' }),
-    new OrderCancelledListener(runtime.bus!, { serviceName: 'payments' }),
+    new OrderCreatedListener(runtime.bus!, { serviceName: runtime.name }),
+    new OrderCancelledListener(runtime.bus!, { serviceName: runtime.name }, paymentDependencies(runtime)),
+  ],
+  background: (runtime) => [
+    startRefundSweep({
+      payments: paymentDependencies(runtime),
+      intervalMs: runtime.config.REFUND_SWEEP_INTERVAL_SECONDS * 1000,
+    }),
   ],
 });

@@ -1,3 +1,4 @@
+import type { BusLogger, Outbox } from '@ticketing/common';
 import Stripe from 'stripe';
 import type { StripeConnectionConfig } from './config';
 
@@ -14,4 +15,13 @@ export function createStripeClient(config: StripeConnectionConfig): Stripe {
     ...(config.STRIPE_API_PORT ? { port: config.STRIPE_API_PORT } : {}),
     ...(config.STRIPE_API_PROTOCOL ? { protocol: config.STRIPE_API_PROTOCOL } : {}),
   });
+}
+
+/** What recording, charging and refunding payments work with. */
+export interface PaymentDependencies {
+  stripe: Stripe;
+  /** Payment changes and their events commit through it. */
+  outbox: Outbox;
+  /** Told about what is left for later (a refund Stripe could not make now). */
+  logger: BusLogger;
 }

@@ -5,8 +5,18 @@ import { paymentsEnv } from '../src/config';
 const schema = z.object(paymentsEnv);
 const required = { JWT_KEY: 'k', STRIPE_SECRET_KEY: 'sk_test_abc', STRIPE_WEBHOOK_SECRET: 'whsec_abc' };
 
-it('defaults to usd and real Stripe', () => {
-  expect(loadConfig(schema, required)).toEqual({ ...required, PAYMENT_CURRENCY: 'usd' });
+it('defaults to usd, real Stripe and a refund sweep every minute', () => {
+  expect(loadConfig(schema, required)).toEqual({
+    ...required,
+    PAYMENT_CURRENCY: 'usd',
+    REFUND_SWEEP_INTERVAL_SECONDS: 60,
+  });
+});
+
+it('reads the refund sweep interval', () => {
+  expect(loadConfig(schema, { ...required, REFUND_SWEEP_INTERVAL_SECONDS: '5' })).toMatchObject({
+    REFUND_SWEEP_INTERVAL_SECONDS: 5,
+  });
 });
 
 it('reads the API override for the fake Stripe API', () => {
@@ -28,7 +38,13 @@ it('reads the API override for the fake Stripe API', () => {
 it('names every missing or bad variable', () => {
   let problems: string[] = [];
   try {
-    loadConfig(schema, { STRIPE_SECRET_KEY: 'pk_test_public', PAYMENT_CURRENCY: 'jpy', STRIPE_API_PROTOCOL: 'ftp' });
+    loadConfig(schema, {
+      STRIPE_SECRET_KEY: 'pk_test_public',
+      PAYMENT_CURRENCY: 'jpy',
+      STRIPE_API_PROTOCOL: 'ftp',
+      STRIPE_API_PORT: '0',
+      REFUND_SWEEP_INTERVAL_SECONDS: '0.5',
+    });
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     problems = (err as ConfigError).problems;
@@ -40,6 +56,8 @@ it('names every missing or bad variable', () => {
       expect.stringMatching(/^STRIPE_SECRET_KEY: must be a Stripe secret key/),
       'PAYMENT_CURRENCY: must be a currency with two decimals (cents)',
       'STRIPE_API_PROTOCOL: must be http or https',
+      'STRIPE_API_PORT: must be an integer from 1 to 65535',
+      'REFUND_SWEEP_INTERVAL_SECONDS: must be a whole number of seconds from 1 to 86400',
     ]),
   );
 });

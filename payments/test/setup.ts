@@ -6,10 +6,10 @@ import { startFakeStripe, type FakeStripe } from '@ticketing/fake-stripe';
 import type { Express } from 'express';
 import mongoose from 'mongoose';
 import type Stripe from 'stripe';
-import { createApp } from '../src/app';
+import { createApp, type PaymentsAppOptions } from '../src/app';
 import { Order } from '../src/models/order';
 import { Payment } from '../src/models/payment';
-import { createStripeClient } from '../src/stripe';
+import { createStripeClient, type PaymentDependencies } from '../src/stripe';
 
 export interface PaymentsTestContext {
   env: ServiceTestEnvironment;
@@ -18,13 +18,43 @@ export interface PaymentsTestContext {
   outbox: Outbox;
   /** The SDK client the app uses, pointed at the fake. */
   stripe: Stripe;
+  /** What the app, the listeners and the refund sweep work with. */
+  payments: PaymentDependencies;
   /** The app's webhook endpoint (the fake posts its events there). */
   webhookUrl: string;
-  /** A payments app with another currency, sharing everything else. */
-  appWithCurrency(currency: string): Express;
+  /** A payments app with another currency or Stripe client, sharing everything else. */
+  appWith(options: Partial<Pick<PaymentsAppOptions, 'currency' | 'stripe'>>): Express;
   /** Waits for webhook deliveries in flight, then empties the database. */
   reset(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * The test context of a file: started before its tests, emptied before each, stopped after all.
+ * Its fields are set once the file's first beforeAll ran.
+ */
+export function usePaymentsTestContext(): PaymentsTestContext {
+  const ctx = {} as PaymentsTestContext;
+  beforeAll(async () => {
+    Object.assign(ctx, await startPaymentsTestContext());
+  });
+  afterAll(async () => {
+    await ctx.stop();
+  });
+  beforeEach(async () => {
+    await ctx.reset();
+  });
+  return ctx;
+}
+
+/** The payments service's SDK client, configured for `fake` as the local stack configures it. */
+export function stripeClientFor(fake: FakeStripe): Stripe {
+  return createStripeClient({
+    STRIPE_SECRET_KEY: fake.secretKey,
+    STRIPE_API_HOST: fake.host,
+    STRIPE_API_PORT: fake.port,
+    STRIPE_API_PROTOCOL: fake.protocol,
+  });
 }
 
 /**
@@ -37,15 +67,19 @@ export async function startPaymentsTestContext(): Promise<PaymentsTestContext> {
   await Promise.all([Order.init(), Payment.init()]);
   const logger = createLogger('payments-test');
   const outbox = new Outbox({ connection: mongoose.connection, bus: env.bus, logger });
-  const stripe = createStripeClient({
-    STRIPE_SECRET_KEY: fake.secretKey,
-    STRIPE_API_HOST: fake.host,
-    STRIPE_API_PORT: fake.port,
-    STRIPE_API_PROTOCOL: fake.protocol,
-  });
-  const appWithCurrency = (currency: string) =>
-    createApp({ logger, jwtKey: TEST_JWT_KEY, outbox, stripe, webhookSecret: fake.webhookSecret, currency });
-  const app = appWithCurrency('usd');
+  const stripe = stripeClientFor(fake);
+  const payments: PaymentDependencies = { stripe, outbox, logger };
+  const appWith = (options: Partial<Pick<PaymentsAppOptions, 'currency' | 'stripe'>>) =>
+    createApp({
+      logger,
+      jwtKey: TEST_JWT_KEY,
+      outbox,
+      stripe,
+      webhookSecret: fake.webhookSecret,
+      currency: 'usd',
+      ...options,
+    });
+  const app = appWith({});
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });
@@ -58,8 +92,9 @@ export async function startPaymentsTestContext(): Promise<PaymentsTestContext> {
     app,
     outbox,
     stripe,
+    payments,
     webhookUrl,
-    appWithCurrency,
+    appWith,
     async reset() {
       await fake.flushWebhooks();
       await env.clearDatabase();
@@ -72,9 +107,26 @@ export async function startPaymentsTestContext(): Promise<PaymentsTestContext> {
   };
 }
 
-/** An order copy as order.created leaves it. */
+/**
+ * Another SDK client for the fake whose `paymentIntents.confirm` is `confirm`, given the real one:
+ * for what the fake cannot be made to do (an unusual status, something happening meanwhile).
+ */
+export function stripeConfirmingWith(
+  ctx: PaymentsTestContext,
+  confirm: (
+    real: Stripe['paymentIntents']['confirm'],
+    ...args: Parameters<Stripe['paymentIntents']['confirm']>
+  ) => unknown,
+): Stripe {
+  const stripe = stripeClientFor(ctx.fake);
+  const real = stripe.paymentIntents.confirm.bind(stripe.paymentIntents);
+  stripe.paymentIntents.confirm = ((...args: Parameters<typeof real>) => confirm(real, ...args)) as typeof real;
+  return stripe;
+}
+
+/** An order copy as order.created leaves it (expiring in 15 minutes unless told otherwise). */
 export async function createOrderCopy(
-  fields: { userId?: string; price?: number; status?: OrderStatus; version?: number } = {},
+  fields: { userId?: string; price?: number; status?: OrderStatus; version?: number; expiresAt?: Date } = {},
 ): Promise<{ id: string; userId: string }> {
   const userId = fields.userId ?? new mongoose.Types.ObjectId().toHexString();
   const order = await Order.create({
@@ -83,11 +135,15 @@ export async function createOrderCopy(
     userId,
     price: fields.price ?? 20,
     status: fields.status ?? OrderStatus.Created,
+    expiresAt: fields.expiresAt ?? new Date(Date.now() + 15 * 60_000),
   });
   return { id: order.id as string, userId };
 }
 
-/** payment.created events committed to the outbox for `orderId`. */
-export function paymentCreatedRecords(orderId: string) {
-  return outboxModel(mongoose.connection).find({ subject: Subjects.PaymentCreated, 'data.orderId': orderId }).lean();
+/** Events on `subject` committed to the outbox for `orderId`, oldest first. */
+export function outboxRecords(subject: Subjects.PaymentCreated | Subjects.PaymentRefunded, orderId: string) {
+  return outboxModel(mongoose.connection).find({ subject, 'data.orderId': orderId }).sort({ _id: 1 }).lean();
 }
+
+export const paymentCreatedRecords = (orderId: string) => outboxRecords(Subjects.PaymentCreated, orderId);
+export const paymentRefundedRecords = (orderId: string) => outboxRecords(Subjects.PaymentRefunded, orderId);

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ChargeStore, type Charge } from './charges';
 import { invalidRequest, StripeApiError } from './errors';
 import { canonicalForm, parseForm, type FormObject } from './form';
 import { IdempotencyStore } from './idempotency';
 import { stripeId } from './ids';
-import { PaymentIntentStore, type Charge, type PaymentIntent } from './payment-intents';
+import { readExpand, rejectUnknownParams } from './params';
+import { PaymentIntentStore, type PaymentIntent } from './payment-intents';
+import { RefundStore, type Refund } from './refunds';
 import { buildEvent, FAKE_API_VERSION, WebhookSender, type StripeEvent } from './webhooks';
 
 export interface FakeStripeOptions {
@@ -36,8 +39,10 @@ export interface FakeStripe {
   webhookSecret: string;
   /** Snapshots of every PaymentIntent created, in creation order. */
   readonly paymentIntents: PaymentIntent[];
-  /** Every attempt to charge a card, succeeded or failed. */
+  /** Every attempt to charge a card, succeeded or failed, as it is now (refunds included). */
   readonly charges: Charge[];
+  /** Every refund made, in order. */
+  readonly refunds: Refund[];
   /** Every event generated, in order (sent to the webhook endpoint when one is set). */
   readonly events: StripeEvent[];
   /** Simulates the customer finishing 3-D Secure: the intent succeeds and payment_intent.succeeded is sent. */
@@ -47,6 +52,10 @@ export interface FakeStripe {
   resendEvent(eventId: string): Promise<number>;
   /** Resolves once every webhook delivery started so far has finished or given up. */
   flushWebhooks(): Promise<void>;
+  /** Simulates an outage: stops listening and drops open connections (requests fail to connect); state is kept. */
+  goOffline(): Promise<void>;
+  /** Ends the outage: listens again on the same port. */
+  goOnline(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -54,8 +63,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * A small stand-in for the Stripe API, enough for the real `stripe` SDK: PaymentIntents
- * (create, retrieve, confirm) with Stripe's test payment methods, secret-key authentication,
- * idempotent requests, Stripe's error shapes, and signed webhook events.
+ * (create, retrieve, confirm) with Stripe's test payment methods, their Charges, Refunds,
+ * secret-key authentication, idempotent requests, Stripe's error shapes, and signed webhook events.
  */
 export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeStripe> {
   const host = options.bindHost ?? '127.0.0.1';
@@ -69,14 +78,14 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     onGiveUp: options.onWebhookGiveUp,
   });
   let baseUrl = '';
-  const intents = new PaymentIntentStore(
-    () => baseUrl,
-    (type, intent) => {
-      const event = buildEvent(type, intent);
-      events.push(event);
-      webhooks.send(event);
-    },
-  );
+  const emit = (type: string, object: unknown) => {
+    const event = buildEvent(type, object);
+    events.push(event);
+    webhooks.send(event);
+  };
+  const charges = new ChargeStore();
+  const intents = new PaymentIntentStore(charges, () => baseUrl, emit);
+  const refunds = new RefundStore(charges, intents, (event) => emit(event.type, event.object));
   const idempotency = new IdempotencyStore();
 
   const server = createServer((req, res) => {
@@ -135,11 +144,22 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     }
     if (method === 'GET' && (match = /^\/v1\/payment_intents\/([^/]+)$/.exec(path))) {
       const id = decodeURIComponent(match[1]);
-      return () => intents.retrieve(id);
+      return (params) => intents.retrieve(id, params);
     }
     if (method === 'POST' && (match = /^\/v1\/payment_intents\/([^/]+)\/confirm$/.exec(path))) {
       const id = decodeURIComponent(match[1]);
       return (params) => intents.confirm(id, params);
+    }
+    if (method === 'GET' && (match = /^\/v1\/charges\/([^/]+)$/.exec(path))) {
+      const id = decodeURIComponent(match[1]);
+      return (params) => {
+        rejectUnknownParams(params, ['expand']);
+        readExpand(params, []);
+        return charges.retrieve(id);
+      };
+    }
+    if (method === 'POST' && path === '/v1/refunds') {
+      return (params) => refunds.create(params);
     }
     throw invalidRequest(
       `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
@@ -157,13 +177,21 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     sendHtml(res, 200, 'Authentication complete. You can close this page.');
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  const close = () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    return closed;
+  };
+
+  await listen(options.port ?? 0);
   const { port } = server.address() as AddressInfo;
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   baseUrl = `http://${urlHost}:${port}`;
@@ -179,7 +207,10 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       return intents.list();
     },
     get charges() {
-      return intents.charges();
+      return charges.list();
+    },
+    get refunds() {
+      return refunds.list();
     },
     get events() {
       return events.map((event) => structuredClone(event));
@@ -194,10 +225,11 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       return webhooks.deliverOnce(event);
     },
     flushWebhooks: () => webhooks.idle(),
+    goOffline: close,
+    goOnline: () => listen(port),
     async stop() {
       await webhooks.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (server.listening) await close();
     },
   };
 }

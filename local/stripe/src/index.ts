@@ -1,7 +1,10 @@
 export { startFakeStripe } from './fake-stripe';
 export type { FakeStripe, FakeStripeOptions } from './fake-stripe';
-export { TEST_PAYMENT_METHODS } from './payment-intents';
-export type { Charge, PaymentIntent, PaymentIntentStatus } from './payment-intents';
+export { TEST_PAYMENT_METHODS } from './test-cards';
+export type { CardDetails, CardOutcome, TestPaymentMethod } from './test-cards';
+export type { Charge } from './charges';
+export type { PaymentIntent, PaymentIntentResponse, PaymentIntentStatus } from './payment-intents';
+export type { Refund } from './refunds';
 export { signWebhookPayload } from './webhooks';
 export type { StripeEvent } from './webhooks';
 export type { StripeErrorBody } from './errors';

@@ -1,6 +1,18 @@
+import { ChargeStore, type Charge } from './charges';
 import { invalidRequest, StripeApiError } from './errors';
-import type { FormObject, FormValue } from './form';
+import type { FormObject } from './form';
 import { stripeId } from './ids';
+import {
+  readBoolean,
+  readExpand,
+  readMetadata,
+  readOptionalAmount,
+  readOptionalString,
+  readRequiredString,
+  readStringArray,
+  rejectUnknownParams,
+} from './params';
+import { TEST_PAYMENT_METHODS } from './test-cards';
 
 export type PaymentIntentStatus =
   'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'processing' | 'succeeded' | 'canceled';
@@ -43,34 +55,8 @@ export interface PaymentIntent {
   status: PaymentIntentStatus;
 }
 
-/** One attempt to move money, as Stripe records a Charge per confirmation that reaches the card. */
-export interface Charge {
-  id: string;
-  object: 'charge';
-  amount: number;
-  currency: string;
-  payment_intent: string;
-  payment_method: string;
-  status: 'succeeded' | 'failed';
-  failure_code: string | null;
-  created: number;
-}
-
-type CardOutcome =
-  { kind: 'succeed' } | { kind: 'decline'; declineCode: string; message: string } | { kind: 'authenticate' };
-
-/** Stripe's test PaymentMethods that the fake knows (https://docs.stripe.com/testing). */
-export const TEST_PAYMENT_METHODS: Record<string, CardOutcome> = {
-  pm_card_visa: { kind: 'succeed' },
-  pm_card_mastercard: { kind: 'succeed' },
-  pm_card_chargeDeclined: { kind: 'decline', declineCode: 'generic_decline', message: 'Your card was declined.' },
-  pm_card_chargeDeclinedInsufficientFunds: {
-    kind: 'decline',
-    declineCode: 'insufficient_funds',
-    message: 'Your card has insufficient funds.',
-  },
-  pm_card_authenticationRequired: { kind: 'authenticate' },
-};
+/** A PaymentIntent as the API answers it: `latest_charge` is the Charge itself when `expand[]=latest_charge` asked for it. */
+export type PaymentIntentResponse = Omit<PaymentIntent, 'latest_charge'> & { latest_charge: string | Charge | null };
 
 export type PaymentIntentEventType =
   | 'payment_intent.created'
@@ -82,6 +68,7 @@ export type PaymentIntentEventType =
 const MIN_AMOUNT = 50;
 const MAX_AMOUNT = 99_999_999;
 const CONFIRMABLE: PaymentIntentStatus[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
+const EXPANDABLE = ['latest_charge'] as const;
 const CREATE_PARAMS = [
   'amount',
   'currency',
@@ -95,17 +82,19 @@ const CREATE_PARAMS = [
   'expand',
 ];
 const CONFIRM_PARAMS = ['payment_method', 'return_url', 'expand'];
+const RETRIEVE_PARAMS = ['client_secret', 'expand'];
 
 /**
  * PaymentIntents in memory with Stripe's state machine: create, confirm with a test payment
- * method (success, decline or 3-D Secure), completion of the customer's action. `emit` is told
- * about every event Stripe would send a webhook for.
+ * method (success, decline or 3-D Secure), completion of the customer's action. Each
+ * confirmation that reaches the card records a Charge in `charges`. `emit` is told about every
+ * event Stripe would send a webhook for.
  */
 export class PaymentIntentStore {
   private readonly intents = new Map<string, PaymentIntent>();
-  private readonly chargeList: Charge[] = [];
 
   constructor(
+    private readonly charges: ChargeStore,
     private readonly baseUrl: () => string,
     private readonly emit: (type: PaymentIntentEventType, intent: PaymentIntent) => void,
   ) {}
@@ -114,16 +103,20 @@ export class PaymentIntentStore {
     return [...this.intents.values()].map((intent) => structuredClone(intent));
   }
 
-  charges(): Charge[] {
-    return this.chargeList.map((charge) => structuredClone(charge));
+  /** The intent `id`, or undefined when there is none. */
+  lookup(id: string): PaymentIntent | undefined {
+    const intent = this.intents.get(id);
+    return intent && structuredClone(intent);
   }
 
-  retrieve(id: string): PaymentIntent {
-    return structuredClone(this.find(id));
+  retrieve(id: string, params: FormObject = {}): PaymentIntentResponse {
+    rejectUnknownParams(params, RETRIEVE_PARAMS);
+    return this.present(this.find(id), params);
   }
 
-  create(params: FormObject): PaymentIntent {
+  create(params: FormObject): PaymentIntentResponse {
     rejectUnknownParams(params, CREATE_PARAMS);
+    readExpand(params, EXPANDABLE);
     const amount = readAmount(params);
     const currency = readRequiredString(params, 'currency').toLowerCase();
     if (!/^[a-z]{3}$/.test(currency)) {
@@ -164,14 +157,15 @@ export class PaymentIntentStore {
     this.intents.set(id, intent);
     this.emit('payment_intent.created', intent);
     if (readBoolean(params, 'confirm')) this.confirmIntent(intent, {});
-    return structuredClone(intent);
+    return this.present(intent, params);
   }
 
-  confirm(id: string, params: FormObject): PaymentIntent {
+  confirm(id: string, params: FormObject): PaymentIntentResponse {
     rejectUnknownParams(params, CONFIRM_PARAMS);
+    readExpand(params, EXPANDABLE);
     const intent = this.find(id);
     this.confirmIntent(intent, params);
-    return structuredClone(intent);
+    return this.present(intent, params);
   }
 
   /** The customer finished 3-D Secure: the intent succeeds (Stripe then sends payment_intent.succeeded). */
@@ -197,6 +191,15 @@ export class PaymentIntentStore {
       });
     }
     return intent;
+  }
+
+  /** A copy of `intent` to answer with, its latest charge expanded when `params` ask for it. */
+  private present(intent: PaymentIntent, params: FormObject): PaymentIntentResponse {
+    const answer: PaymentIntentResponse = structuredClone(intent);
+    if (intent.latest_charge && readExpand(params, EXPANDABLE).has('latest_charge')) {
+      answer.latest_charge = this.charges.retrieve(intent.latest_charge);
+    }
+    return answer;
   }
 
   private confirmIntent(intent: PaymentIntent, params: FormObject): void {
@@ -229,7 +232,7 @@ export class PaymentIntentStore {
     intent.last_payment_error = null;
     intent.next_action = null;
 
-    const outcome = TEST_PAYMENT_METHODS[paymentMethod];
+    const outcome = TEST_PAYMENT_METHODS[paymentMethod].outcome;
     switch (outcome.kind) {
       case 'succeed':
         this.succeed(intent, paymentMethod);
@@ -246,7 +249,13 @@ export class PaymentIntentStore {
         this.emit('payment_intent.requires_action', intent);
         return;
       case 'decline': {
-        const charge = this.recordCharge(intent, paymentMethod, 'failed', 'card_declined');
+        const charge = this.charges.record({
+          paymentIntent: intent.id,
+          paymentMethod,
+          amount: intent.amount,
+          currency: intent.currency,
+          failure: { code: 'card_declined', message: outcome.message },
+        });
         intent.latest_charge = charge.id;
         intent.status = 'requires_payment_method';
         intent.payment_method = null;
@@ -270,33 +279,17 @@ export class PaymentIntentStore {
   }
 
   private succeed(intent: PaymentIntent, paymentMethod: string): void {
-    const charge = this.recordCharge(intent, paymentMethod, 'succeeded', null);
+    const charge = this.charges.record({
+      paymentIntent: intent.id,
+      paymentMethod,
+      amount: intent.amount,
+      currency: intent.currency,
+    });
     intent.status = 'succeeded';
     intent.amount_received = intent.amount;
     intent.latest_charge = charge.id;
     intent.next_action = null;
     this.emit('payment_intent.succeeded', intent);
-  }
-
-  private recordCharge(
-    intent: PaymentIntent,
-    paymentMethod: string,
-    status: Charge['status'],
-    failureCode: string | null,
-  ): Charge {
-    const charge: Charge = {
-      id: stripeId('ch'),
-      object: 'charge',
-      amount: intent.amount,
-      currency: intent.currency,
-      payment_intent: intent.id,
-      payment_method: paymentMethod,
-      status,
-      failure_code: failureCode,
-      created: Math.floor(Date.now() / 1000),
-    };
-    this.chargeList.push(charge);
-    return charge;
   }
 }
 
@@ -306,44 +299,11 @@ function checkPaymentMethod(id: string): void {
   }
 }
 
-function rejectUnknownParams(params: FormObject, allowed: string[]): void {
-  for (const name of Object.keys(params)) {
-    if (!allowed.includes(name)) {
-      throw invalidRequest(`Received unknown parameter: ${name}`, { code: 'parameter_unknown', param: name });
-    }
-  }
-}
-
-function readOptionalString(params: FormObject, name: string): string | undefined {
-  const value: FormValue | undefined = params[name];
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') {
-    throw invalidRequest(`Invalid string: ${name}`, { code: 'parameter_invalid_string', param: name });
-  }
-  return value;
-}
-
-function readRequiredString(params: FormObject, name: string): string {
-  const value = readOptionalString(params, name);
-  if (value === undefined) {
-    throw invalidRequest(`Missing required param: ${name}.`, { code: 'parameter_missing', param: name });
-  }
-  return value;
-}
-
-function readBoolean(params: FormObject, name: string): boolean {
-  const value = readOptionalString(params, name);
-  if (value === undefined || value === 'false') return false;
-  if (value === 'true') return true;
-  throw invalidRequest(`Invalid boolean: ${value}`, { code: 'parameter_invalid_boolean', param: name });
-}
-
 function readAmount(params: FormObject): number {
-  const raw = readRequiredString(params, 'amount');
-  if (!/^\d+$/.test(raw)) {
-    throw invalidRequest(`Invalid integer: ${raw}`, { code: 'parameter_invalid_integer', param: 'amount' });
+  const amount = readOptionalAmount(params, 'amount');
+  if (amount === undefined) {
+    throw invalidRequest('Missing required param: amount.', { code: 'parameter_missing', param: 'amount' });
   }
-  const amount = Number(raw);
   if (amount < MIN_AMOUNT) {
     throw invalidRequest(`Amount must be at least ${MIN_AMOUNT} in the currency's smallest unit`, {
       code: 'amount_too_small',
@@ -354,34 +314,6 @@ function readAmount(params: FormObject): number {
     throw invalidRequest(`Amount must be no more than ${MAX_AMOUNT}`, { code: 'amount_too_large', param: 'amount' });
   }
   return amount;
-}
-
-function readMetadata(params: FormObject): Record<string, string> {
-  const value = params.metadata;
-  if (value === undefined || value === '') return {};
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw invalidRequest('Invalid object', { code: 'parameter_invalid_object', param: 'metadata' });
-  }
-  const metadata: Record<string, string> = {};
-  for (const [key, entry] of Object.entries(value)) {
-    if (typeof entry !== 'string') {
-      throw invalidRequest(`Invalid string: metadata[${key}]`, {
-        code: 'parameter_invalid_string',
-        param: `metadata[${key}]`,
-      });
-    }
-    metadata[key] = entry;
-  }
-  return metadata;
-}
-
-function readStringArray(params: FormObject, name: string): string[] | undefined {
-  const value = params[name];
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string')) {
-    throw invalidRequest(`Invalid array: ${name}`, { code: 'parameter_invalid_array', param: name });
-  }
-  return value as string[];
 }
 
 function readAutomaticPaymentMethods(params: FormObject): PaymentIntent['automatic_payment_methods'] | undefined {

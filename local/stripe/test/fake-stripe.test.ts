@@ -1,42 +1,22 @@
 import Stripe from 'stripe';
-import { startFakeStripe, type FakeStripe } from '../src';
-import { sdkFor, startWebhookReceiver } from './helpers';
+import { startFakeStripe } from '../src';
+import {
+  NO_REDIRECTS,
+  rejection,
+  sdkFor,
+  SECRET_KEY,
+  startWebhookReceiver,
+  useTestFake,
+  WEBHOOK_SECRET,
+} from './helpers';
 
-const SECRET_KEY = 'sk_test_fake_0123456789';
-const WEBHOOK_SECRET = 'whsec_test_secret';
-const NO_REDIRECTS = { enabled: true, allow_redirects: 'never' } as const;
-
-let fake: FakeStripe;
-let stripe: Stripe;
-
-beforeEach(async () => {
-  fake = await startFakeStripe({
-    port: 0,
-    secretKey: SECRET_KEY,
-    webhookSecret: WEBHOOK_SECRET,
-    webhookRetryDelayMs: 20,
-  });
-  stripe = sdkFor(fake);
-});
-
-afterEach(async () => {
-  await fake.stop();
-});
+const env = useTestFake();
 
 function create(params: Partial<Stripe.PaymentIntentCreateParams> = {}, options?: Stripe.RequestOptions) {
-  return stripe.paymentIntents.create(
+  return env.stripe.paymentIntents.create(
     { amount: 1999, currency: 'usd', automatic_payment_methods: NO_REDIRECTS, ...params },
     options,
   );
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Stripe.errors.StripeError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Stripe.errors.StripeError;
-  }
-  throw new Error('expected the Stripe call to fail');
 }
 
 describe('PaymentIntents', () => {
@@ -52,10 +32,10 @@ describe('PaymentIntents', () => {
     expect(intent.id).toMatch(/^pi_/);
     expect(intent.client_secret).toMatch(new RegExp(`^${intent.id}_secret_`));
 
-    const confirmed = await stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' });
+    const confirmed = await env.stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' });
     expect(confirmed).toMatchObject({ id: intent.id, status: 'succeeded', amount_received: 1999 });
-    expect(await stripe.paymentIntents.retrieve(intent.id)).toMatchObject({ status: 'succeeded' });
-    expect(fake.charges).toEqual([
+    expect(await env.stripe.paymentIntents.retrieve(intent.id)).toMatchObject({ status: 'succeeded' });
+    expect(env.fake.charges).toEqual([
       expect.objectContaining({ payment_intent: intent.id, amount: 1999, status: 'succeeded' }),
     ]);
   });
@@ -63,12 +43,14 @@ describe('PaymentIntents', () => {
   it('confirms on creation with confirm=true', async () => {
     const intent = await create({ payment_method: 'pm_card_visa', confirm: true });
     expect(intent.status).toBe('succeeded');
-    expect(fake.paymentIntents.map((pi) => pi.status)).toEqual(['succeeded']);
+    expect(env.fake.paymentIntents.map((pi) => pi.status)).toEqual(['succeeded']);
   });
 
   it('declines pm_card_chargeDeclined with a 402 card_error, then succeeds with another card', async () => {
     const intent = await create();
-    const err = await rejection(stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_chargeDeclined' }));
+    const err = await rejection(
+      env.stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_chargeDeclined' }),
+    );
     expect(err).toBeInstanceOf(Stripe.errors.StripeCardError);
     expect(err).toMatchObject({
       statusCode: 402,
@@ -83,24 +65,24 @@ describe('PaymentIntents', () => {
       last_payment_error: { code: 'card_declined' },
     });
 
-    const retried = await stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' });
+    const retried = await env.stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' });
     expect(retried.status).toBe('succeeded');
     expect(retried.last_payment_error).toBeNull();
-    expect(fake.charges.map((charge) => charge.status)).toEqual(['failed', 'succeeded']);
+    expect(env.fake.charges.map((charge) => charge.status)).toEqual(['failed', 'succeeded']);
   });
 
   it('asks for 3-D Secure with pm_card_authenticationRequired until the customer completes it', async () => {
     const intent = await create({ payment_method: 'pm_card_authenticationRequired', confirm: true });
     expect(intent.status).toBe('requires_action');
     expect(intent.next_action).toMatchObject({ type: 'use_stripe_sdk' });
-    expect(fake.charges).toEqual([]);
+    expect(env.fake.charges).toEqual([]);
 
-    expect(fake.completeAction(intent.id).status).toBe('succeeded');
-    expect(await stripe.paymentIntents.retrieve(intent.id)).toMatchObject({
+    expect(env.fake.completeAction(intent.id).status).toBe('succeeded');
+    expect(await env.stripe.paymentIntents.retrieve(intent.id)).toMatchObject({
       status: 'succeeded',
       amount_received: 1999,
     });
-    expect(() => fake.completeAction(intent.id)).toThrow(/not requires_action/);
+    expect(() => env.fake.completeAction(intent.id)).toThrow(/not requires_action/);
   });
 
   it('completes 3-D Secure through the page the next action points to, given the client secret', async () => {
@@ -108,20 +90,20 @@ describe('PaymentIntents', () => {
     const page = (intent.next_action?.use_stripe_sdk as unknown as { stripe_js: string }).stripe_js;
     expect((await fetch(page.replace(/client_secret=[^&]+/, 'client_secret=wrong'))).status).toBe(404);
     expect((await fetch(page)).status).toBe(200);
-    expect((await stripe.paymentIntents.retrieve(intent.id)).status).toBe('succeeded');
+    expect((await env.stripe.paymentIntents.retrieve(intent.id)).status).toBe('succeeded');
   });
 
   it('refuses to confirm an intent that already succeeded', async () => {
     const intent = await create({ payment_method: 'pm_card_visa', confirm: true });
-    const err = await rejection(stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' }));
+    const err = await rejection(env.stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' }));
     expect(err).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
     expect(err).toMatchObject({ statusCode: 400, code: 'payment_intent_unexpected_state' });
     expect(err.payment_intent?.status).toBe('succeeded');
-    expect(fake.charges).toHaveLength(1);
+    expect(env.fake.charges).toHaveLength(1);
   });
 
   it('answers Stripe errors for unknown intents, payment methods and parameters', async () => {
-    expect(await rejection(stripe.paymentIntents.retrieve('pi_missing'))).toMatchObject({
+    expect(await rejection(env.stripe.paymentIntents.retrieve('pi_missing'))).toMatchObject({
       statusCode: 404,
       code: 'resource_missing',
       message: "No such payment_intent: 'pi_missing'",
@@ -137,7 +119,7 @@ describe('PaymentIntents', () => {
     });
     expect(await rejection(create({ amount: 10 }))).toMatchObject({ code: 'amount_too_small' });
     expect(
-      await rejection(stripe.paymentIntents.create({ currency: 'usd' } as Stripe.PaymentIntentCreateParams)),
+      await rejection(env.stripe.paymentIntents.create({ currency: 'usd' } as Stripe.PaymentIntentCreateParams)),
     ).toMatchObject({ code: 'parameter_missing', param: 'amount' });
     expect(await rejection(create({ customer_balance: 'x' } as never))).toMatchObject({
       code: 'parameter_unknown',
@@ -146,11 +128,11 @@ describe('PaymentIntents', () => {
   });
 
   it('needs a return_url when redirect-based payment methods are allowed, as Stripe does', async () => {
-    const intent = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd' });
+    const intent = await env.stripe.paymentIntents.create({ amount: 1000, currency: 'usd' });
     expect(intent.automatic_payment_methods).toEqual({ enabled: true, allow_redirects: 'always' });
-    const err = await rejection(stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' }));
+    const err = await rejection(env.stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' }));
     expect(err).toMatchObject({ statusCode: 400, param: 'return_url' });
-    const confirmed = await stripe.paymentIntents.confirm(intent.id, {
+    const confirmed = await env.stripe.paymentIntents.confirm(intent.id, {
       payment_method: 'pm_card_visa',
       return_url: 'https://shop.test/done',
     });
@@ -161,28 +143,28 @@ describe('PaymentIntents', () => {
 describe('authentication', () => {
   it('refuses a wrong secret key with 401', async () => {
     const err = await rejection(
-      sdkFor(fake, 'sk_test_wrong_key_123456').paymentIntents.create({ amount: 100, currency: 'usd' }),
+      sdkFor(env.fake, 'sk_test_wrong_key_123456').paymentIntents.create({ amount: 100, currency: 'usd' }),
     );
     expect(err).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
     expect(err.statusCode).toBe(401);
     expect(err.message).toMatch(/^Invalid API Key provided: sk_test_\*+3456$/);
-    expect(fake.paymentIntents).toEqual([]);
+    expect(env.fake.paymentIntents).toEqual([]);
   });
 
   it('refuses a request without a key, and accepts basic auth with the key', async () => {
-    const missing = await fetch(`${fake.url}/v1/payment_intents/pi_x`);
+    const missing = await fetch(`${env.fake.url}/v1/payment_intents/pi_x`);
     expect(missing.status).toBe(401);
     expect(await missing.json()).toEqual({
       error: { type: 'invalid_request_error', message: expect.stringMatching(/did not provide an API key/) },
     });
-    const basic = await fetch(`${fake.url}/v1/payment_intents/pi_x`, {
+    const basic = await fetch(`${env.fake.url}/v1/payment_intents/pi_x`, {
       headers: { Authorization: `Basic ${Buffer.from(`${SECRET_KEY}:`).toString('base64')}` },
     });
     expect(basic.status).toBe(404);
   });
 
   it('answers 404 in Stripe shape for endpoints it does not implement', async () => {
-    const response = await fetch(`${fake.url}/v1/charges`, { headers: { Authorization: `Bearer ${SECRET_KEY}` } });
+    const response = await fetch(`${env.fake.url}/v1/charges`, { headers: { Authorization: `Bearer ${SECRET_KEY}` } });
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({
       error: {
@@ -199,7 +181,7 @@ describe('idempotent requests', () => {
     const second = await create({ metadata: { orderId: 'o1' } }, { idempotencyKey: 'key-1' });
     expect(second.id).toBe(first.id);
     expect(second.lastResponse.headers['idempotent-replayed']).toBe('true');
-    expect(fake.paymentIntents).toHaveLength(1);
+    expect(env.fake.paymentIntents).toHaveLength(1);
   });
 
   it('refuses the same key with other parameters (idempotency_error)', async () => {
@@ -207,24 +189,28 @@ describe('idempotent requests', () => {
     const err = await rejection(create({ amount: 2999 }, { idempotencyKey: 'key-2' }));
     expect(err).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
     expect(err).toMatchObject({ statusCode: 400, type: 'StripeIdempotencyError' });
-    expect(fake.paymentIntents).toHaveLength(1);
+    expect(env.fake.paymentIntents).toHaveLength(1);
   });
 
   it('replays a decline without charging the card again, while a new key tries again', async () => {
     const intent = await create();
     const confirmDeclined = (key: string) =>
       rejection(
-        stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_chargeDeclined' }, { idempotencyKey: key }),
+        env.stripe.paymentIntents.confirm(
+          intent.id,
+          { payment_method: 'pm_card_chargeDeclined' },
+          { idempotencyKey: key },
+        ),
       );
     const first = await confirmDeclined('attempt-1');
     const replayed = await confirmDeclined('attempt-1');
     expect(replayed).toMatchObject({ statusCode: 402, code: 'card_declined' });
     expect(replayed.headers?.['idempotent-replayed']).toBe('true');
     expect(replayed.requestId).not.toBe(first.requestId);
-    expect(fake.charges).toHaveLength(1);
+    expect(env.fake.charges).toHaveLength(1);
 
     await confirmDeclined('attempt-2');
-    expect(fake.charges).toHaveLength(2);
+    expect(env.fake.charges).toHaveLength(2);
   });
 
   it('does not keep results of requests refused before running (bad parameters)', async () => {
@@ -238,21 +224,21 @@ describe('webhooks', () => {
   it('sends events signed so that the real SDK verifies them', async () => {
     const receiver = await startWebhookReceiver();
     try {
-      fake.setWebhookUrl(receiver.url);
+      env.fake.setWebhookUrl(receiver.url);
       const intent = await create({ payment_method: 'pm_card_visa', confirm: true });
-      await fake.flushWebhooks();
+      await env.fake.flushWebhooks();
 
       const events = receiver.received.map(({ body, signature }) =>
-        stripe.webhooks.constructEvent(body, signature, WEBHOOK_SECRET),
+        env.stripe.webhooks.constructEvent(body, signature, WEBHOOK_SECRET),
       );
       expect(events.map((event) => event.type)).toEqual(['payment_intent.created', 'payment_intent.succeeded']);
       expect(events[1].data.object).toMatchObject({ id: intent.id, status: 'succeeded', amount: 1999 });
       const [{ body, signature }] = receiver.received;
       expect(signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
-      expect(() => stripe.webhooks.constructEvent(body, signature, 'whsec_other')).toThrow(
+      expect(() => env.stripe.webhooks.constructEvent(body, signature, 'whsec_other')).toThrow(
         Stripe.errors.StripeSignatureVerificationError,
       );
-      expect(() => stripe.webhooks.constructEvent(`${body} `, signature, WEBHOOK_SECRET)).toThrow(
+      expect(() => env.stripe.webhooks.constructEvent(`${body} `, signature, WEBHOOK_SECRET)).toThrow(
         Stripe.errors.StripeSignatureVerificationError,
       );
     } finally {
@@ -263,10 +249,10 @@ describe('webhooks', () => {
   it('sends payment_intent.succeeded when the customer completes 3-D Secure', async () => {
     const receiver = await startWebhookReceiver();
     try {
-      fake.setWebhookUrl(receiver.url);
+      env.fake.setWebhookUrl(receiver.url);
       const intent = await create({ payment_method: 'pm_card_authenticationRequired', confirm: true });
-      fake.completeAction(intent.id);
-      await fake.flushWebhooks();
+      env.fake.completeAction(intent.id);
+      await env.fake.flushWebhooks();
       const types = receiver.received.map(({ body }) => (JSON.parse(body) as { type: string }).type);
       expect(types).toEqual(['payment_intent.created', 'payment_intent.requires_action', 'payment_intent.succeeded']);
     } finally {
@@ -277,17 +263,17 @@ describe('webhooks', () => {
   it('retries a failed delivery with a fresh signature, and can resend an event', async () => {
     const receiver = await startWebhookReceiver([500, 503]);
     try {
-      fake.setWebhookUrl(receiver.url);
+      env.fake.setWebhookUrl(receiver.url);
       await create();
-      await fake.flushWebhooks();
+      await env.fake.flushWebhooks();
       expect(receiver.received).toHaveLength(3);
       const ids = receiver.received.map(({ body }) => (JSON.parse(body) as { id: string }).id);
       expect(new Set(ids).size).toBe(1);
       for (const { body, signature } of receiver.received) {
-        expect(() => stripe.webhooks.constructEvent(body, signature, WEBHOOK_SECRET)).not.toThrow();
+        expect(() => env.stripe.webhooks.constructEvent(body, signature, WEBHOOK_SECRET)).not.toThrow();
       }
 
-      expect(await fake.resendEvent(ids[0])).toBe(200);
+      expect(await env.fake.resendEvent(ids[0])).toBe(200);
       expect(receiver.received).toHaveLength(4);
     } finally {
       await receiver.stop();
@@ -317,7 +303,7 @@ describe('webhooks', () => {
 
   it('records events without sending them while no endpoint is set', async () => {
     await create({ payment_method: 'pm_card_visa', confirm: true });
-    await fake.flushWebhooks();
-    expect(fake.events.map((event) => event.type)).toEqual(['payment_intent.created', 'payment_intent.succeeded']);
+    await env.fake.flushWebhooks();
+    expect(env.fake.events.map((event) => event.type)).toEqual(['payment_intent.created', 'payment_intent.succeeded']);
   });
 });

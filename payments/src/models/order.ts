@@ -1,5 +1,6 @@
 import { OrderStatus } from '@ticketing/common';
 import mongoose, { Schema, type HydratedDocument, type Model } from 'mongoose';
+import { toCents } from '../money';
 
 /** Payments' copy of an order, kept from order.created / order.cancelled. */
 export interface Order {
@@ -10,6 +11,8 @@ export interface Order {
   /** In currency units, at most two decimals. */
   price: number;
   status: OrderStatus;
+  /** Past this the orders service cancels the order, so it is no longer paid. */
+  expiresAt: Date;
   /** The one PaymentIntent used for every attempt to pay this order. */
   paymentIntentId: string | null;
   /** Advances after a declined attempt, so the next attempt gets a new idempotency key. */
@@ -19,6 +22,7 @@ export interface Order {
 interface OrderMethods {
   isCancelled(): boolean;
   isPaid(): boolean;
+  isExpired(now: Date): boolean;
   /** The price in cents, the integer amount Stripe charges. */
   amountInCents(): number;
 }
@@ -32,6 +36,7 @@ const orderSchema = new Schema<Order, OrderModel, OrderMethods>(
     userId: { type: String, required: true },
     price: { type: Number, required: true },
     status: { type: String, enum: Object.values(OrderStatus), required: true },
+    expiresAt: { type: Date, required: true },
     paymentIntentId: { type: String, default: null },
     paymentAttempt: { type: Number, default: 0 },
   },
@@ -46,9 +51,12 @@ orderSchema.methods.isPaid = function (this: OrderDocument) {
   return this.status === OrderStatus.Complete;
 };
 
+orderSchema.methods.isExpired = function (this: OrderDocument, now: Date) {
+  return this.expiresAt.getTime() <= now.getTime();
+};
+
 orderSchema.methods.amountInCents = function (this: OrderDocument) {
-  // Prices have at most two decimals (validated in the event schema); rounding removes float noise (19.99 * 100).
-  return Math.round(this.price * 100);
+  return toCents(this.price);
 };
 
 export const Order = mongoose.model<Order, OrderModel>('Order', orderSchema);

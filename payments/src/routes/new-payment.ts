@@ -1,8 +1,9 @@
-import { BadRequestError, ForbiddenError, NotFoundError, requireAuth, validateRequest } from '@ticketing/common';
+import { fieldMessages, idField, NotFoundError, NotOwnerError, requireAuth, validateRequest } from '@ticketing/common';
 import { Router } from 'express';
 import { body, header, matchedData } from 'express-validator';
 import { chargeOrder, type ChargeDependencies } from '../charge-order';
 import { Order } from '../models/order';
+import { paymentJson } from '../models/payment';
 
 /** POST /api/payments { orderId, paymentMethod }: pays the caller's order. */
 export function newPaymentRouter(deps: ChargeDependencies): Router {
@@ -10,18 +11,16 @@ export function newPaymentRouter(deps: ChargeDependencies): Router {
   router.post(
     '/api/payments',
     requireAuth,
-    body('orderId')
-      .isString()
-      .withMessage('orderId must be a string')
-      .bail()
-      .isMongoId()
-      .withMessage('orderId must be a valid order id'),
+    idField('orderId', 'Order id'),
     body('paymentMethod')
+      .exists({ values: 'null' })
+      .withMessage(fieldMessages.required('Payment method'))
+      .bail()
       .isString()
-      .withMessage('paymentMethod must be a string')
+      .withMessage(fieldMessages.mustBeString('Payment method'))
       .bail()
       .matches(/^[A-Za-z0-9_]{1,255}$/)
-      .withMessage('paymentMethod must be a payment method id, e.g. pm_card_visa'),
+      .withMessage('Payment method must be a payment method id such as pm_card_visa'),
     header('idempotency-key')
       .optional()
       .isString()
@@ -41,15 +40,12 @@ export function newPaymentRouter(deps: ChargeDependencies): Router {
 
       const order = await Order.findById(orderId);
       if (!order) throw new NotFoundError('Order not found');
-      if (order.userId !== userId) throw new ForbiddenError('This order belongs to another user');
-      if (order.isCancelled()) throw new BadRequestError('Cannot pay for a cancelled order');
-      // With an Idempotency-Key this may be the retry of the request that paid it: Stripe knows.
-      if (order.isPaid() && !requestKey) throw new BadRequestError('Order has already been paid');
+      if (order.userId !== userId) throw new NotOwnerError('order');
 
       const outcome = await chargeOrder(deps, order, { paymentMethod, userId, requestKey });
       switch (outcome.kind) {
         case 'paid':
-          res.status(201).json({ id: outcome.payment.id as string });
+          res.status(201).json(paymentJson(outcome.payment));
           return;
         case 'requires_action':
           res.status(202).json({

@@ -1,5 +1,6 @@
 import {
   EventTooEarlyError,
+  OrderCancelReason,
   OrderStatus,
   Publisher,
   Subjects,
@@ -29,7 +30,11 @@ let cancelledListener: OrderCancelledListener;
 beforeAll(async () => {
   ctx = await startPaymentsTestContext();
   createdListener = new OrderCreatedListener(ctx.env.bus, { serviceName: 'payments', retryDelayMs: 100 });
-  cancelledListener = new OrderCancelledListener(ctx.env.bus, { serviceName: 'payments', retryDelayMs: 100 });
+  cancelledListener = new OrderCancelledListener(
+    ctx.env.bus,
+    { serviceName: 'payments', retryDelayMs: 100 },
+    ctx.payments,
+  );
 });
 
 afterAll(async () => {
@@ -56,6 +61,7 @@ function orderCreated(overrides: Partial<OrderCreatedEvent['data']> = {}): Order
 const cancelled = (created: OrderCreatedEvent['data'], version = 1): OrderCancelledEvent['data'] => ({
   id: created.id,
   version,
+  reason: OrderCancelReason.Expired,
   ticket: { id: created.ticket.id },
 });
 
@@ -70,6 +76,7 @@ describe('handlers', () => {
       price: 19.99,
       status: OrderStatus.Cancelled,
       version: 1,
+      expiresAt: new Date(data.expiresAt),
     });
     expect(await Order.countDocuments()).toBe(1);
   });

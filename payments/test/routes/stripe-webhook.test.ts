@@ -1,26 +1,17 @@
-import { Subjects } from '@ticketing/common';
+import { PaymentStatus, Subjects } from '@ticketing/common';
 import { waitForEvent } from '@ticketing/common/testing';
 import { signWebhookPayload, type StripeEvent } from '@ticketing/fake-stripe';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { Order } from '../../src/models/order';
 import { Payment } from '../../src/models/payment';
-import { createOrderCopy, paymentCreatedRecords, startPaymentsTestContext, type PaymentsTestContext } from '../setup';
+import { createOrderCopy, paymentCreatedRecords, paymentRefundedRecords, usePaymentsTestContext } from '../setup';
 
-let ctx: PaymentsTestContext;
+const ctx = usePaymentsTestContext();
 
-beforeAll(async () => {
-  ctx = await startPaymentsTestContext();
+beforeAll(() => {
   // Events are delivered by each test, not by the fake on its own.
   ctx.fake.setWebhookUrl(undefined);
-});
-
-afterAll(async () => {
-  await ctx.stop();
-});
-
-beforeEach(async () => {
-  await ctx.reset();
 });
 
 /** Pays `orderId` directly at the fake (as a client finishing 3-D Secure would) and returns its succeeded event. */
@@ -57,10 +48,39 @@ it('records a payment for payment_intent.succeeded and publishes payment.created
   await deliverSigned(event).expect(200, { received: true });
 
   const payment = await Payment.findOne({ stripeId }).lean();
-  expect(payment).toMatchObject({ orderId: order.id, amount: 2500, currency: 'usd' });
+  expect(payment).toMatchObject({
+    orderId: order.id,
+    userId: order.userId,
+    amount: 2500,
+    currency: 'usd',
+    status: PaymentStatus.Succeeded,
+    card: { brand: 'visa', last4: '4242' },
+  });
   expect((await Order.findById(order.id))!.isPaid()).toBe(true);
   const { data } = await waitForEvent(ctx.env.bus, Subjects.PaymentCreated, { match: (e) => e.orderId === order.id });
-  expect(data).toEqual({ id: String(payment!._id), orderId: order.id, stripeId });
+  expect(data).toEqual({
+    id: String(payment!._id),
+    orderId: order.id,
+    stripeId,
+    amount: 25,
+    currency: 'usd',
+    card: { brand: 'visa', last4: '4242' },
+    createdAt: payment!.createdAt.toISOString(),
+  });
+});
+
+it('records the payment without its card when Stripe cannot tell it now', async () => {
+  const order = await createOrderCopy({ price: 25 });
+  const event = await succeededEventFor(order.id);
+  await ctx.fake.goOffline();
+  try {
+    await deliverSigned(event).expect(200, { received: true });
+  } finally {
+    await ctx.fake.goOnline();
+  }
+  const [record] = await paymentCreatedRecords(order.id);
+  expect(record.data).toMatchObject({ orderId: order.id, amount: 25 });
+  expect(record.data).not.toHaveProperty('card');
 });
 
 it('ignores a duplicate delivery: no second payment, no second event', async () => {
@@ -89,13 +109,32 @@ it('accepts events the fake signs and sends itself, including a redelivery', asy
 
 describe('signature', () => {
   it.each([
-    ['no signature', undefined],
-    ['an empty signature', ''],
-    ['a garbage signature', 'nonsense'],
-  ])('answers 400 for %s', async (_case, signature) => {
+    ['no signature', undefined, 'Stripe-Signature is required: only events signed by Stripe are accepted'],
+    ['an empty signature', '', 'Stripe-Signature is required: only events signed by Stripe are accepted'],
+    [
+      'a garbage signature',
+      'nonsense',
+      'Stripe-Signature does not match the event: only events signed by Stripe are accepted',
+    ],
+  ])('answers 400 for %s', async (_case, signature, message) => {
     const order = await createOrderCopy();
     const event = await succeededEventFor(order.id);
-    await deliver(JSON.stringify(event), signature).expect(400);
+    const response = await deliver(JSON.stringify(event), signature).expect(400);
+    expect(response.body).toEqual({ errors: [{ message, field: 'stripe-signature' }] });
+    expect(await Payment.countDocuments()).toBe(0);
+  });
+
+  it('answers 415 for a body that is not JSON, and 413 for one over 1 MB', async () => {
+    const order = await createOrderCopy();
+    const payload = JSON.stringify(await succeededEventFor(order.id));
+    await request(ctx.app)
+      .post('/api/payments/webhook')
+      .set('Content-Type', 'text/plain')
+      .set('Stripe-Signature', signWebhookPayload(payload, ctx.fake.webhookSecret))
+      .send(payload)
+      .expect(415);
+    const huge = JSON.stringify({ ...JSON.parse(payload), padding: 'x'.repeat(1024 * 1024) });
+    await deliver(huge, signWebhookPayload(huge, ctx.fake.webhookSecret)).expect(413);
     expect(await Payment.countDocuments()).toBe(0);
   });
 
@@ -103,7 +142,14 @@ describe('signature', () => {
     const order = await createOrderCopy();
     const event = await succeededEventFor(order.id);
     const response = await deliverSigned(event, 'whsec_someone_else').expect(400);
-    expect(response.body).toEqual({ errors: [{ message: 'Invalid Stripe signature' }] });
+    expect(response.body).toEqual({
+      errors: [
+        {
+          message: 'Stripe-Signature does not match the event: only events signed by Stripe are accepted',
+          field: 'stripe-signature',
+        },
+      ],
+    });
     expect(await Payment.countDocuments()).toBe(0);
   });
 
@@ -159,4 +205,68 @@ it('acknowledges and ignores a payment for an order it does not know', async () 
   await deliverSigned(await succeededEventFor(unknownOrder)).expect(200);
   await deliverSigned(await succeededEventFor('not-an-order-id')).expect(200);
   expect(await Payment.countDocuments()).toBe(0);
+});
+
+describe('charge.refunded', () => {
+  /** Pays `orderId` at the fake and records the payment through its webhook. */
+  async function paidThroughWebhook(orderId: string, amount = 2500) {
+    const event = await succeededEventFor(orderId, amount);
+    await deliverSigned(event).expect(200);
+    return (await Payment.findOne({ stripeId: (event.data.object as { id: string }).id }))!;
+  }
+
+  const refundEventsOf = (stripeId: string) =>
+    ctx.fake.events.filter(
+      (event) =>
+        event.type === 'charge.refunded' &&
+        (event.data.object as { payment_intent: string }).payment_intent === stripeId,
+    );
+
+  it('marks the payment refunded for a refund made in the Stripe dashboard and publishes payment.refunded once', async () => {
+    const order = await createOrderCopy({ price: 25 });
+    const payment = await paidThroughWebhook(order.id);
+    await ctx.stripe.refunds.create({ payment_intent: payment.stripeId });
+    const [event] = refundEventsOf(payment.stripeId);
+
+    await deliverSigned(event).expect(200, { received: true });
+    await deliverSigned(event).expect(200);
+    await Promise.all([deliverSigned(event).expect(200), deliverSigned(event).expect(200)]);
+
+    const refunded = (await Payment.findById(payment.id))!;
+    expect(refunded).toMatchObject({ status: PaymentStatus.Refunded, refundedAt: new Date(event.created * 1000) });
+    expect(refunded.refundId).toBeUndefined();
+    const records = await paymentRefundedRecords(order.id);
+    expect(records.map((record) => record.data)).toEqual([
+      {
+        id: payment.id,
+        orderId: order.id,
+        stripeId: payment.stripeId,
+        amount: 25,
+        currency: 'usd',
+        refundedAt: new Date(event.created * 1000).toISOString(),
+      },
+    ]);
+    const { data } = await waitForEvent(ctx.env.bus, Subjects.PaymentRefunded, {
+      match: (e) => e.orderId === order.id,
+    });
+    expect(data).toEqual(records[0].data);
+  });
+
+  it('leaves a partly refunded payment paid', async () => {
+    const order = await createOrderCopy({ price: 25 });
+    const payment = await paidThroughWebhook(order.id);
+    await ctx.stripe.refunds.create({ payment_intent: payment.stripeId, amount: 500 });
+    await deliverSigned(refundEventsOf(payment.stripeId)[0]).expect(200);
+    expect((await Payment.findById(payment.id))!.status).toBe(PaymentStatus.Succeeded);
+    expect(await paymentRefundedRecords(order.id)).toEqual([]);
+  });
+
+  it('acknowledges and ignores a refund of a payment it does not know', async () => {
+    const order = await createOrderCopy();
+    const intent = (await succeededEventFor(order.id)).data.object as { id: string };
+    await ctx.stripe.refunds.create({ payment_intent: intent.id });
+    await deliverSigned(refundEventsOf(intent.id)[0]).expect(200);
+    expect(await Payment.countDocuments()).toBe(0);
+    expect(await paymentRefundedRecords(order.id)).toEqual([]);
+  });
 });

@@ -1,7 +1,7 @@
 import { Listener, Subjects, type OrderCreatedEvent } from '@ticketing/common';
 import { Order } from '../../models/order';
 
-/** Keeps a copy of each new order: what payments needs to charge it and to check its owner. */
+/** Keeps a copy of each new order: what payments needs to charge it, check its owner and refuse it once expired. */
 export class OrderCreatedListener extends Listener<OrderCreatedEvent> {
   readonly subject = Subjects.OrderCreated;
 
@@ -9,7 +9,15 @@ export class OrderCreatedListener extends Listener<OrderCreatedEvent> {
     // Insert-if-absent: a redelivered order.created, or one arriving after later versions, changes nothing.
     await Order.updateOne(
       { _id: data.id },
-      { $setOnInsert: { version: data.version, userId: data.userId, price: data.ticket.price, status: data.status } },
+      {
+        $setOnInsert: {
+          version: data.version,
+          userId: data.userId,
+          price: data.ticket.price,
+          status: data.status,
+          expiresAt: new Date(data.expiresAt),
+        },
+      },
       { upsert: true },
     );
   }
