@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensurePrerequisites, repoRoot } from './prerequisites.mjs';
 
-ensurePrerequisites({ needs: ['nats-server', 'redis-server'] });
+// curl and jq: a test runs the README's walkthrough, as a reader would.
+ensurePrerequisites({ needs: ['nats-server', 'redis-server', 'curl', 'jq'] });
 
 const outDir = mkdtempSync(path.join(tmpdir(), 'ticketing-jest-'));
 const outputFile = path.join(outDir, 'results.json');

@@ -12,9 +12,9 @@ export interface ServiceApi {
 /** The APIs behind the gateway, in the ingress's order; expiration has none. */
 export const SERVICE_APIS: Partial<Record<ServiceName, ServiceApi>> = {
   auth: { prefix: '/api/users', title: 'Users: sign up, sign in, sign out, current user' },
-  tickets: { prefix: '/api/tickets', title: 'Tickets: list, show, create and edit tickets' },
+  tickets: { prefix: '/api/tickets', title: 'Tickets: list, search, show, create, edit and withdraw tickets' },
   orders: { prefix: '/api/orders', title: 'Orders: reserve a ticket, list, show and cancel orders' },
-  payments: { prefix: '/api/payments', title: 'Payments: pay an order (and the Stripe webhook)' },
+  payments: { prefix: '/api/payments', title: 'Payments: pay an order, read payments (and the Stripe webhook)' },
 };
 
 /**

@@ -1,0 +1,253 @@
+// Walks every route of every service's OpenAPI document and checks that the services speak as
+// one API: JSON-only bodies, unknown fields refused, one error format, every answer documented,
+// one title style. The apps are built without any server: none of these requests reaches a database.
+import type { OpenApiDocument } from '@ticketing/common';
+import { signin, TEST_JWT_KEY } from '@ticketing/common/testing';
+import type { Express } from 'express';
+import request from 'supertest';
+import { openApiDocument as authDocument } from '../auth/src/openapi';
+import { ordersOpenApi } from '../orders/src/openapi';
+import { openApiDocument as paymentsDocument } from '../payments/src/openapi';
+import { openApiDocument as ticketsDocument } from '../tickets/src/openapi';
+
+interface Service {
+  name: string;
+  document: OpenApiDocument;
+  /** Loaded in a module registry of its own: the services' models share names (Order, Ticket) on mongoose. */
+  buildApp(): Promise<Express>;
+  app?: Express;
+}
+
+/** What every service app is built with here: a logger and an outbox that are never used for real. */
+async function commonOptions() {
+  const { createLogger, Outbox } = await import('@ticketing/common');
+  const { default: mongoose } = await import('mongoose');
+  const logger = createLogger('api-consistency', { level: 'silent' });
+  return { logger, jwtKey: TEST_JWT_KEY, outbox: new Outbox({ connection: mongoose.connection, logger }) };
+}
+
+const services: Service[] = [
+  {
+    name: 'auth',
+    document: authDocument,
+    buildApp: async () => {
+      const { logger } = await commonOptions();
+      const { createApp } = await import('../auth/src/app');
+      return createApp({
+        logger,
+        jwtKey: TEST_JWT_KEY,
+        jwtExpiresIn: '1h',
+        signinThrottle: { maxFailuresPerEmail: 5, maxFailuresPerClient: 50, windowSeconds: 900 },
+      });
+    },
+  },
+  {
+    name: 'tickets',
+    document: ticketsDocument,
+    buildApp: async () => (await import('../tickets/src/app')).createApp(await commonOptions()),
+  },
+  {
+    name: 'orders',
+    document: ordersOpenApi,
+    buildApp: async () =>
+      (await import('../orders/src/app')).createApp({ ...(await commonOptions()), expirationWindowSeconds: 900 }),
+  },
+  {
+    name: 'payments',
+    document: paymentsDocument,
+    buildApp: async () => {
+      const { createApp } = await import('../payments/src/app');
+      const { createStripeClient } = await import('../payments/src/stripe');
+      return createApp({
+        ...(await commonOptions()),
+        // Never called: every request here is refused before the route would reach Stripe.
+        stripe: createStripeClient({
+          STRIPE_SECRET_KEY: 'sk_test_unused',
+          STRIPE_API_HOST: '127.0.0.1',
+          STRIPE_API_PORT: 9,
+        }),
+        webhookSecret: 'whsec_unused',
+        currency: 'usd',
+      });
+    },
+  },
+];
+
+beforeAll(async () => {
+  for (const service of services) {
+    await jest.isolateModulesAsync(async () => {
+      service.app = await service.buildApp();
+    });
+  }
+});
+
+interface Operation {
+  service: Service;
+  method: string;
+  /** The documented path, e.g. `/api/tickets/{id}`. */
+  path: string;
+  /** The path with its parameters filled in with a well-formed id. */
+  url: string;
+  signedIn: boolean;
+  body?: { required?: boolean; content?: Record<string, { schema?: Record<string, unknown> }> };
+  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+}
+
+const WRITE_METHODS = ['post', 'put', 'patch', 'delete'];
+const SOME_ID = '6b01f1392dad1b761be159a8';
+
+function operationsOf(service: Service): Operation[] {
+  return Object.entries(service.document.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, spec]) => {
+      const operation = spec as {
+        security?: Record<string, unknown>[];
+        requestBody?: Operation['body'];
+        responses: Operation['responses'];
+      };
+      return {
+        service,
+        method,
+        path,
+        url: path.replace(/\{\w+\}/g, SOME_ID),
+        // `[{}, { session: [] }]` means the session is optional.
+        signedIn:
+          (operation.security ?? []).some((scheme) => 'session' in scheme) &&
+          !(operation.security ?? []).some((scheme) => Object.keys(scheme).length === 0),
+        body: operation.requestBody,
+        responses: operation.responses,
+      };
+    }),
+  );
+}
+
+const operations = services.flatMap(operationsOf);
+const writeOperations = operations.filter((operation) => WRITE_METHODS.includes(operation.method));
+// Stripe's webhook takes whatever Stripe sends (a Stripe Event), checked by its signature instead of field by field.
+const STRIPE_WEBHOOK = '/api/payments/webhook';
+const fieldCheckedOperations = writeOperations.filter((operation) => operation.path !== STRIPE_WEBHOOK);
+
+const label = (operation: Operation) => `${operation.method.toUpperCase()} ${operation.path}`;
+
+function send(operation: Operation) {
+  const req = request(operation.service.app!)[operation.method as 'post'](operation.url);
+  return operation.signedIn ? req.set('Cookie', signin()) : req;
+}
+
+/** The error body every service answers with: `{ errors: [{ message, field? }] }` and nothing else. */
+function expectErrorFormat(body: unknown): void {
+  expect(body).toEqual({
+    errors: expect.arrayContaining([expect.objectContaining({ message: expect.any(String) })]),
+  });
+  for (const error of (body as { errors: Record<string, unknown>[] }).errors) {
+    expect(Object.keys(error).filter((key) => key !== 'message' && key !== 'field')).toEqual([]);
+    expect(error.message).toMatch(/^[A-Z]/);
+    if ('field' in error) expect(typeof error.field).toBe('string');
+  }
+}
+
+function expectDocumented(operation: Operation, status: number): void {
+  expect({ operation: label(operation), status, documented: String(status) in operation.responses }).toEqual({
+    operation: label(operation),
+    status,
+    documented: true,
+  });
+}
+
+it('has routes to check in every service', () => {
+  for (const service of services) {
+    expect(operationsOf(service).length).toBeGreaterThan(1);
+  }
+  expect(fieldCheckedOperations.length).toBeGreaterThanOrEqual(9);
+});
+
+describe.each(writeOperations.map((operation) => [label(operation), operation] as const))('%s', (_label, operation) => {
+  it.each([
+    ['text/plain', 'hello'],
+    ['application/x-www-form-urlencoded', 'a=1&b=2'],
+    ['application/json; charset=latin1', '{}'],
+  ])('answers a %s body with 415 in the error format, as documented', async (contentType, payload) => {
+    const response = await send(operation).set('Content-Type', contentType).send(payload);
+    expect(response.status).toBe(415);
+    expectErrorFormat(response.body);
+    expectDocumented(operation, 415);
+  });
+
+  it('answers a body over the size limit with 413 in the error format, as documented', async () => {
+    const response = await send(operation)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ padding: 'x'.repeat(2 * 1024 * 1024) }));
+    expect(response.status).toBe(413);
+    expectErrorFormat(response.body);
+    expectDocumented(operation, 413);
+  });
+});
+
+describe.each(fieldCheckedOperations.map((operation) => [label(operation), operation] as const))(
+  '%s',
+  (_label, operation) => {
+    it('refuses an unknown field with 400 naming it, in the error format, as documented', async () => {
+      const response = await send(operation).send({ surpriseField: 1 });
+      expect(response.status).toBe(400);
+      expectErrorFormat(response.body);
+      expect(response.body.errors).toContainEqual({
+        message: 'Unknown field surpriseField: remove it from the request',
+        field: 'surpriseField',
+      });
+      expectDocumented(operation, 400);
+    });
+
+    it('answers a JSON body that is not an object with 400 in the error format', async () => {
+      const response = await send(operation).send([{ surpriseField: 1 }]);
+      expect(response.status).toBe(400);
+      expectErrorFormat(response.body);
+    });
+
+    it('documents its body as JSON that refuses unknown fields', () => {
+      if (!operation.body) return;
+      expect(Object.keys(operation.body.content ?? {})).toEqual(['application/json']);
+      expect(operation.body.content?.['application/json'].schema).toMatchObject({ additionalProperties: false });
+    });
+
+    if (operation.signedIn) {
+      it('answers 401 in the error format when signed out, as documented', async () => {
+        const response = await request(operation.service.app!)[operation.method as 'post'](operation.url).send({});
+        expect(response.status).toBe(401);
+        expect(response.body).toEqual({ errors: [{ message: 'Sign in to do this' }] });
+        expectDocumented(operation, 401);
+      });
+    }
+  },
+);
+
+describe('every document', () => {
+  it.each(services.map((service) => [service.name, service] as const))(
+    '%s: titled like the others, and every failure it documents is in the error format',
+    (_name, service) => {
+      expect(service.document.info.title).toMatch(/^Ticketing — [A-Z][a-z]+ API$/);
+      expect(service.document.components?.schemas).toHaveProperty('Errors');
+      for (const operation of operationsOf(service)) {
+        for (const [status, response] of Object.entries(operation.responses)) {
+          if (Number(status) < 400) continue;
+          expect({
+            operation: label(operation),
+            status,
+            schema: response.content?.['application/json']?.schema,
+          }).toEqual({
+            operation: label(operation),
+            status,
+            schema: { $ref: '#/components/schemas/Errors' },
+          });
+        }
+      }
+    },
+  );
+
+  it('answers an unknown route of every service with 404 in the error format', async () => {
+    for (const service of services) {
+      const base = Object.keys(service.document.paths)[0].split('/').slice(0, 3).join('/');
+      const response = await request(service.app!).get(`${base}/no/such/route`);
+      expect(response.status).toBe(404);
+      expect(response.body).toEqual({ errors: [{ message: 'No such route: check the method and the path' }] });
+    }
+  });
+});
