@@ -133,6 +133,8 @@ test(
     const theatre = await list('Theatre', 12.25);
     const withdrawn = await list('Cancelled show', 5);
     expect((await seller.request('DELETE', `/api/tickets/${withdrawn.id}`)).status).toBe(204);
+    // Listed now, raced later: by then orders knows them, so each race is a real one.
+    const raced = [await list('Race 1', 10), await list('Race 2', 10), await list('Race 3', 10)];
 
     // Ordered first and never paid: its window runs while the purchases happen.
     const unpaid = await orderTicket(buyer, opera.id);
@@ -165,7 +167,32 @@ test(
     expect((await orderReaches(buyer, unpaid.id, 'cancelled')).cancelReason).toBe('expired');
     await ticketForSale(buyer, opera.id);
     const forSale = await buyer.request<Ticket[]>('GET', '/api/tickets');
-    expect(forSale.body.map((ticket) => ticket.id)).toEqual([opera.id]);
+    expect(new Set(forSale.body.map((ticket) => ticket.id))).toEqual(
+      new Set([opera.id, ...raced.map((ticket) => ticket.id)]),
+    );
+
+    // A seller withdrawing while a buyer orders: exactly one wins, and every service agrees on which.
+    for (const ticket of raced) {
+      const [withdrawal, ordering] = await Promise.all([
+        seller.request('DELETE', `/api/tickets/${ticket.id}`),
+        buyer.request<Order>('POST', '/api/orders', { ticketId: ticket.id }),
+      ]);
+      await eventually(`the race for ${ticket.title} to settle`, async () => {
+        const { body: settled } = await buyer.request<Ticket>('GET', `/api/tickets/${ticket.id}`);
+        if (withdrawal.status === 204) {
+          expect(settled.status).toBe('withdrawn');
+          if (ordering.status !== 201) return ordering.status === 400 ? true : undefined;
+          const order = await buyer.request<Order>('GET', `/api/orders/${ordering.body.id}`);
+          return order.body.status === 'cancelled' && order.body.cancelReason === 'ticket_withdrawn' ? true : undefined;
+        }
+        expect(withdrawal.status).toBe(400);
+        expect(ordering.status).toBe(201);
+        return settled.status === 'reserved' && settled.orderId === ordering.body.id ? true : undefined;
+      });
+      if (withdrawal.status === 400) {
+        expect((await buyer.request('DELETE', `/api/orders/${ordering.body.id}`)).status).toBe(204);
+      }
+    }
 
     // Round robin: every instance behind the gateway has served requests.
     for (const instance of stack.instances.filter(({ service }) => service !== 'expiration')) {
@@ -206,6 +233,9 @@ test(
 
     const orders = await buyerAgain.request<Order[]>('GET', '/api/orders');
     const statuses = Object.fromEntries(orders.body.map((order) => [order.id, order.status]));
+    const racedOrders = orders.body.filter((order) => order.ticket.title.startsWith('Race'));
+    expect(racedOrders.every((order) => order.status === 'cancelled')).toBe(true);
+    for (const order of racedOrders) delete statuses[order.id];
     expect(statuses).toEqual({
       [unpaid.id]: 'cancelled',
       [paid.id]: 'complete',
@@ -216,7 +246,8 @@ test(
     expect(sold.body).toMatchObject({ title: 'Concert', status: 'sold', orderId: paid.id });
     // Newest first by id: ids made by two replicas within the same second sort in no particular order.
     const mine = await sellerAgain.request<Ticket[]>('GET', '/api/tickets?mine=true');
-    expect(Object.fromEntries(mine.body.map((ticket) => [ticket.title, ticket.status]))).toEqual({
+    const listings = mine.body.filter((ticket) => !ticket.title.startsWith('Race'));
+    expect(Object.fromEntries(listings.map((ticket) => [ticket.title, ticket.status]))).toEqual({
       'Cancelled show': 'withdrawn',
       Theatre: 'sold',
       Opera: 'available',

@@ -19,6 +19,8 @@ interface TicketFields {
   userId: string;
   /** As the tickets service last said; a withdrawn ticket can no longer be ordered. */
   status: TicketStatus;
+  /** When an order for it was last placed: written by each new order, see create-order. */
+  lastOrderedAt?: Date;
   /** The tickets service's version of the ticket, not a version of this copy. */
   version: number;
 }
@@ -40,6 +42,7 @@ const ticketSchema = new Schema<TicketFields, TicketModel, TicketMethods>(
     price: { type: Number, required: true },
     userId: { type: String, required: true },
     status: { type: String, required: true, enum: Object.values(TicketStatus), default: TicketStatus.Available },
+    lastOrderedAt: { type: Date },
     version: { type: Number, required: true },
   },
   {

@@ -21,11 +21,12 @@ export interface CreateOrderDeps {
   expirationWindowSeconds: number;
 }
 
+const WITHDRAWN_MESSAGE = 'This ticket was withdrawn by its seller: it can no longer be ordered';
+
 /** Why `ticket` cannot be ordered by `userId` (checked before the reservation itself), or undefined. */
 function whyNotOrderable(ticket: TicketDoc, userId: string): string | undefined {
   if (ticket.isOwnedBy(userId)) return 'You cannot order your own ticket';
-  if (ticket.status === TicketStatus.Withdrawn)
-    return 'This ticket was withdrawn by its seller: it can no longer be ordered';
+  if (ticket.status === TicketStatus.Withdrawn) return WITHDRAWN_MESSAGE;
   if (ticket.status === TicketStatus.Sold) return 'This ticket is already sold';
   return undefined;
 }
@@ -63,6 +64,15 @@ export function createOrderRouter({ outbox, expirationWindowSeconds }: CreateOrd
           ],
           { session },
         );
+        // Writing the copy makes this order and a withdrawal applied at the same moment conflict: either
+        // the withdrawal is seen here and the order refused, or the order is committed before the
+        // withdrawal's listener looks for the ticket's live orders, and it cancels this one.
+        const stillOrderable = await Ticket.updateOne(
+          { _id: ticket._id, status: { $ne: TicketStatus.Withdrawn } },
+          { $set: { lastOrderedAt: new Date() } },
+          { session },
+        );
+        if (stillOrderable.matchedCount === 0) throw new BadRequestError(WITHDRAWN_MESSAGE, 'ticketId');
         record(Subjects.OrderCreated, {
           id: created.id,
           version: created.version,
