@@ -49,8 +49,16 @@ const services: Service[] = [
   {
     name: 'orders',
     document: ordersOpenApi,
-    buildApp: async () =>
-      (await import('../orders/src/app')).createApp({ ...(await commonOptions()), expirationWindowSeconds: 900 }),
+    buildApp: async () => {
+      const { LiveStreams } = await import('@ticketing/common');
+      const { OrderUpdates } = await import('../orders/src/order-updates');
+      return (await import('../orders/src/app')).createApp({
+        ...(await commonOptions()),
+        expirationWindowSeconds: 900,
+        orderUpdates: new OrderUpdates(),
+        liveStreams: new LiveStreams(),
+      });
+    },
   },
   {
     name: 'payments',

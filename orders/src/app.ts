@@ -1,9 +1,11 @@
-import { createServiceApp, type Logger, type Outbox, type ReadinessChecks } from '@ticketing/common';
+import { createServiceApp, type LiveStreams, type Logger, type Outbox, type ReadinessChecks } from '@ticketing/common';
 import type { Express } from 'express';
 import { ordersOpenApi } from './openapi';
+import type { OrderUpdates } from './order-updates';
 import { cancelOrderRouter } from './routes/cancel-order';
 import { createOrderRouter } from './routes/create-order';
 import { listOrdersRouter } from './routes/list-orders';
+import { orderEventsRouter } from './routes/order-events';
 import { showOrderRouter } from './routes/show-order';
 
 export interface OrdersAppOptions {
@@ -13,10 +15,14 @@ export interface OrdersAppOptions {
   outbox: Outbox;
   /** How long a new order reserves its ticket. */
   expirationWindowSeconds: number;
+  /** Feeds the orders' event streams; started by main.ts. */
+  orderUpdates: OrderUpdates;
+  /** Where the event streams register, so that shutdown ends them (runService's). */
+  liveStreams: LiveStreams;
 }
 
 export function createApp(options: OrdersAppOptions): Express {
-  const { outbox, expirationWindowSeconds } = options;
+  const { outbox, expirationWindowSeconds, orderUpdates, liveStreams } = options;
   return createServiceApp({
     logger: options.logger,
     jwtKey: options.jwtKey,
@@ -26,6 +32,7 @@ export function createApp(options: OrdersAppOptions): Express {
       createOrderRouter({ outbox, expirationWindowSeconds }),
       listOrdersRouter,
       showOrderRouter,
+      orderEventsRouter({ orderUpdates, liveStreams }),
       cancelOrderRouter({ outbox }),
     ],
   });

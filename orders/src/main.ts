@@ -8,18 +8,24 @@ import { TicketCreatedListener } from './events/listeners/ticket-created-listene
 import { TicketUpdatedListener } from './events/listeners/ticket-updated-listener';
 import { startExpirationSweep } from './expiration-sweep';
 import { Order } from './models/order';
+import { OrderUpdates } from './order-updates';
+
+// Shared by the app, whose event streams it feeds, and the background tasks, which start it.
+const orderUpdates = new OrderUpdates();
 
 void runService({
   name: 'orders',
   uses: { mongo: true, nats: true },
   env: ordersEnv,
-  createApp: ({ config, logger, outbox }, readinessChecks) =>
+  createApp: ({ config, logger, outbox, liveStreams }, readinessChecks) =>
     createApp({
       logger,
       jwtKey: config.JWT_KEY,
       readinessChecks,
       outbox: outbox!,
       expirationWindowSeconds: config.EXPIRATION_WINDOW_SECONDS,
+      orderUpdates,
+      liveStreams: liveStreams!,
     }),
   listeners: ({ bus, name, outbox }) => [
     new TicketCreatedListener(bus!, { serviceName: name }),
@@ -28,7 +34,7 @@ void runService({
     new PaymentCreatedListener(bus!, { serviceName: name }, outbox!),
     new PaymentRefundedListener(bus!, { serviceName: name }),
   ],
-  background: async ({ config, logger, outbox }) => {
+  background: async ({ bus, config, logger, outbox }) => {
     // The one-reserving-order-per-ticket index must exist before the first order is taken.
     await Order.init();
     return [
@@ -38,6 +44,7 @@ void runService({
         graceSeconds: config.EXPIRATION_SWEEP_GRACE_SECONDS,
         intervalMs: config.EXPIRATION_SWEEP_INTERVAL_SECONDS * 1000,
       }),
+      orderUpdates.start(bus!),
     ];
   },
 });

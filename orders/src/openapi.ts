@@ -102,6 +102,39 @@ export const ordersOpenApi: OpenApiDocument = {
         },
       },
     },
+    '/api/orders/{id}/events': {
+      get: {
+        summary: 'Follow one of the caller’s orders',
+        description:
+          'A stream of server-sent events (for the browser’s `EventSource`) that stays open. Each `order` event ' +
+          'carries in `data` the order exactly as `GET /api/orders/{id}` answers it: first the order as it is now, ' +
+          'then the order again within a second of every change (paid, expired, cancelled), whichever replica of ' +
+          'the service made it. A comment line `: keep-alive` comes every 15 seconds. When the stream drops (the ' +
+          'replica shuts down, the network fails), `EventSource` reconnects by itself and the new stream again ' +
+          'starts with the current order, so nothing is missed; it sends no event ids and needs no ' +
+          '`Last-Event-ID`. An answer other than 200 (not signed in, not the caller’s order, no such order) ends ' +
+          '`EventSource` for good.',
+        security: [{ session: [] }],
+        parameters: [orderIdParameter],
+        responses: {
+          200: {
+            description: 'The open stream: `order` events and keep-alive comments',
+            content: {
+              'text/event-stream': {
+                schema: { type: 'string' },
+                example:
+                  'event: order\ndata: {"id":"6b01f1392dad1b761be159a8","status":"created",…,"version":0}\n\n' +
+                  ': keep-alive\n\n' +
+                  'event: order\ndata: {"id":"6b01f1392dad1b761be159a8","status":"complete",…,"version":1}\n\n',
+              },
+            },
+          },
+          ...notSignedInResponse,
+          403: errorResponse('The order belongs to another user'),
+          404: errorResponse('No such order'),
+        },
+      },
+    },
   },
   components: {
     securitySchemes: { session: sessionCookieScheme },

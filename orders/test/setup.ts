@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   createLogger,
+  LiveStreams,
   OrderStatus,
   Outbox,
   PaymentStatus,
@@ -11,9 +12,10 @@ import {
 } from '@ticketing/common';
 import { startServiceTestEnvironment, TEST_JWT_KEY, type ServiceTestEnvironment } from '@ticketing/common/testing';
 import mongoose from 'mongoose';
-import { createApp } from '../src/app';
+import { createApp, type OrdersAppOptions } from '../src/app';
 import { Order, type OrderPayment } from '../src/models/order';
 import { Ticket, type TicketAttrs } from '../src/models/ticket';
+import { OrderUpdates } from '../src/order-updates';
 
 export interface OrdersTestEnvironment extends ServiceTestEnvironment {
   outbox: Outbox;
@@ -27,8 +29,17 @@ export async function startOrdersTestEnvironment(): Promise<OrdersTestEnvironmen
   return { ...env, outbox };
 }
 
-export function buildApp(outbox: Outbox, expirationWindowSeconds = 900) {
-  return createApp({ logger: createLogger('orders-test'), jwtKey: TEST_JWT_KEY, outbox, expirationWindowSeconds });
+/** The app as main.ts builds it. Its event streams send only their first event unless given a started `orderUpdates`. */
+export function buildApp(outbox: Outbox, overrides: Partial<OrdersAppOptions> = {}) {
+  return createApp({
+    logger: createLogger('orders-test'),
+    jwtKey: TEST_JWT_KEY,
+    outbox,
+    expirationWindowSeconds: 900,
+    orderUpdates: new OrderUpdates(),
+    liveStreams: new LiveStreams(),
+    ...overrides,
+  });
 }
 
 /** Listener options for tests: the service's durable names, short redelivery delays. */

@@ -5,6 +5,7 @@ export { REQUEST_ID_HEADER, requestLogger } from './request-logger';
 export { healthRoutes, mongooseConnected } from './health';
 export type { CheckStatus, ReadinessCheck, ReadinessChecks } from './health';
 export { createShutdown, gracefulShutdown } from './shutdown';
+export { LiveStreams } from './live-streams';
 export type { Shutdown, ShutdownOptions, ShutdownStep } from './shutdown';
 export { createServiceApp } from './service-app';
 export type { ServiceAppOptions } from './service-app';

@@ -14,6 +14,11 @@ void runService({
     router.get('/greeting', (_req, res) => {
       res.json({ greeting: runtime.config.GREETING });
     });
+    router.get('/stream', (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      res.write(': open\n\n');
+      res.once('close', runtime.liveStreams!.add(res));
+    });
     router.post('/events', async (_req, res) => {
       const eventId = await runtime.outbox!.transaction(async (_session, record) =>
         record(Subjects.ExpirationComplete, { orderId: '6b01f1392dad1b761be159a8' }),

@@ -41,7 +41,7 @@ afterAll(async () => {
   await Promise.all([mongo.stop(), nats.stop()]);
 });
 
-it('starts from the environment, is ready, publishes through the outbox and shuts down cleanly on SIGTERM', async () => {
+it('starts from the environment, is ready, publishes through the outbox and shuts down cleanly on SIGTERM, ending open streams', async () => {
   const port = await findFreePort();
   const service = runFixture({
     PORT: String(port),
@@ -63,8 +63,12 @@ it('starts from the environment, is ready, publishes through the outbox and shut
     expect(event.data).toEqual({ orderId: '6b01f1392dad1b761be159a8' });
     expect(event.msg.headers?.get('Nats-Msg-Id')).toBe(eventId);
 
+    const stream = await fetch(`${base}/stream`);
+    const streamBody = stream.text();
+
     service.child.kill('SIGTERM');
     expect(await service.exited).toBe(0);
+    expect(await streamBody).toBe(': open\n\n');
     expect(service.output()).toContain('fixture task stopped');
   } finally {
     service.child.kill('SIGKILL');

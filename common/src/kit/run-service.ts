@@ -9,6 +9,7 @@ import { Outbox, OutboxRelay } from '../events/outbox';
 import type { BaseEvent } from '../events/schemas';
 import { commonEnv, ConfigError, loadConfig } from './config';
 import { mongooseConnected, type ReadinessChecks } from './health';
+import { LiveStreams } from './live-streams';
 import { createLogger, type Logger } from './logger';
 import { gracefulShutdown, type Shutdown, type ShutdownStep } from './shutdown';
 
@@ -28,6 +29,11 @@ export interface ServiceRuntime<Config> {
   bus?: Bus;
   /** Present when the service uses both MongoDB and NATS: its state changes publish through it. */
   outbox?: Outbox;
+  /**
+   * The app's long-lived responses, ended when shutdown starts. Always set by runService; optional so
+   * that a runtime built by hand in tests needs none.
+   */
+  liveStreams?: LiveStreams;
 }
 
 export interface RunServiceOptions<Env extends z.ZodRawShape, Config> {
@@ -77,7 +83,8 @@ export async function runService<Env extends z.ZodRawShape>(
   }
 
   const steps: ShutdownStep[] = [];
-  const runtime: ServiceRuntime<Config> = { name: options.name, config, logger };
+  const liveStreams = new LiveStreams();
+  const runtime: ServiceRuntime<Config> = { name: options.name, config, logger, liveStreams };
   try {
     if (options.uses.mongo) {
       await mongoose.connect(config.MONGO_URI!, { serverSelectionTimeoutMS: 10_000 });
@@ -130,7 +137,7 @@ export async function runService<Env extends z.ZodRawShape>(
     fail(logger, err.code === 'EADDRINUSE' ? `port ${config.PORT} is already in use` : `cannot listen: ${err.message}`),
   );
   logger.info({ port: config.PORT }, `${options.name} listening`);
-  return { server, shutdown: gracefulShutdown({ server, steps, logger }) };
+  return { server, shutdown: gracefulShutdown({ server, liveStreams, steps, logger }) };
 }
 
 function fail(logger: Logger, message: string): never {

@@ -1,6 +1,6 @@
 import { Agent, createServer, get, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createShutdown, ShutdownStep } from '.';
+import { createShutdown, LiveStreams, ShutdownStep } from '.';
 import { captureLogs } from '../testing/log-capture';
 
 function listen(server: Server): Promise<number> {
@@ -74,6 +74,38 @@ describe('createShutdown', () => {
     expect(Date.now() - finishedAt).toBeLessThan(2000);
     expect(exit).toHaveBeenCalledWith(0);
     agent.destroy();
+  });
+
+  it('ends the live streams first, so an open stream does not hold the server: exits 0 at once', async () => {
+    const liveStreams = new LiveStreams();
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      res.write(': open\n\n');
+      liveStreams.add(res);
+    });
+    const port = await listen(server);
+    const stream = await new Promise<{ ended: Promise<void> }>((resolve, reject) => {
+      get({ port, host: '127.0.0.1' }, (res) => {
+        const ended = new Promise<void>((resolveEnd) => res.once('end', resolveEnd));
+        res.once('data', () => resolve({ ended }));
+        res.resume();
+      }).on('error', reject);
+    });
+    const exited = new Promise<number>((resolve) => {
+      // Well below the default 10 s: a stream that held the server would make this exit 1.
+      void createShutdown({
+        server,
+        liveStreams,
+        steps: [],
+        logger: captureLogs().logger,
+        exit: resolve,
+        timeoutMs: 2000,
+      })('SIGTERM');
+    });
+
+    expect(await exited).toBe(0);
+    await stream.ended;
+    expect(server.listening).toBe(false);
   });
 
   it('runs the remaining steps after one fails, then exits 1', async () => {

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { LiveStreams } from './live-streams';
 import type { Logger } from './logger';
 
 /** One thing to stop on shutdown, e.g. `{ name: 'nats', run: () => nc.drain() }`. */
@@ -10,6 +11,8 @@ export interface ShutdownStep {
 export interface ShutdownOptions {
   /** Closed first, so no new request starts while the steps tear down what requests use. */
   server?: Server;
+  /** Ended before the server closes, which would otherwise wait for them forever (see LiveStreams). */
+  liveStreams?: LiveStreams;
   /** Run one after the other, in this order, after the server has closed. */
   steps: ShutdownStep[];
   logger: Logger;
@@ -40,14 +43,21 @@ function closeServer(server: Server): Promise<void> {
 }
 
 /**
- * The shutdown sequence, without any signal wiring: stop accepting connections, let
- * in-flight requests finish, run the steps in order, exit 0. A step that fails is
+ * The shutdown sequence, without any signal wiring: end the live streams, stop accepting
+ * connections, let in-flight requests finish, run the steps in order, exit 0. A step that fails is
  * logged and the others still run (closing MongoDB matters even if NATS would not
  * drain), then the exit code is 1. Calling it again while it runs, or reaching the
  * timeout, exits 1 at once.
  */
 export function createShutdown(options: ShutdownOptions): Shutdown {
-  const { server, steps, logger, timeoutMs = 10_000, exit = (code: number) => process.exit(code) } = options;
+  const {
+    server,
+    liveStreams,
+    steps,
+    logger,
+    timeoutMs = 10_000,
+    exit = (code: number) => process.exit(code),
+  } = options;
   let started = false;
   let exited = false;
   // The timeout may fire while steps still run; whichever comes first decides the exit code.
@@ -72,6 +82,7 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
     }, timeoutMs);
 
     let failed = false;
+    liveStreams?.closeAll();
     if (server) {
       try {
         await closeServer(server);

@@ -18,7 +18,7 @@ let app: ReturnType<typeof buildApp>;
 
 beforeAll(async () => {
   env = await startOrdersTestEnvironment();
-  app = buildApp(env.outbox, 60);
+  app = buildApp(env.outbox, { expirationWindowSeconds: 60 });
 });
 beforeEach(() => env.clearDatabase());
 afterAll(() => env.stop());
@@ -60,7 +60,7 @@ describe('POST /api/orders', () => {
 
   it('uses the configured expiration window', async () => {
     const ticket = await insertTicket();
-    const res = await request(buildApp(env.outbox, 5))
+    const res = await request(buildApp(env.outbox, { expirationWindowSeconds: 5 }))
       .post('/api/orders')
       .set('Cookie', signin())
       .send({ ticketId: ticket.id })
