@@ -1,6 +1,7 @@
 // `npm start` (and `npm run dev`, which adds --dev): installs whatever is missing, then runs the
 // one-machine stack in the foreground until Ctrl-C or SIGTERM (arguments and settings: see
-// local/stack/src/cli.ts, which also builds the services when their build is stale).
+// local/stack/src/cli.ts, which also builds the services when their build is stale; the stack
+// builds the web client's).
 // The launcher runs in this process from its TypeScript sources through @swc-node/register:
 // it starts in about a second, there is no build output that could be stale, and there is
 // no extra process in between to pass signals on.

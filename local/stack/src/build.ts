@@ -1,12 +1,21 @@
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot, SERVICE_NAMES } from './services';
 
-/** What `node <service>/dist/main.js` loads from dist/: the service's own build and common's. */
-const RUNTIME_BUILDS = [
+/**
+ * What `node <service>/dist/main.js` needs built, in build order: the embedded MongoDB engine
+ * (common's test helpers are compiled against its types), common, then the service itself.
+ */
+const SERVICE_BUILDS = [
+  { workspace: 'local/mongo', output: 'dist/index.js' },
   { workspace: 'common', output: 'dist/index.js' },
   ...SERVICE_NAMES.map((name) => ({ workspace: name, output: 'dist/main.js' })),
 ];
+
+/** Written by `next build` once it has succeeded (it deletes the old one first). */
+const CLIENT_BUILD_ID = '.next/BUILD_ID';
+/** The client's files besides src/ that go into its build. */
+const CLIENT_BUILD_SETTINGS = ['package.json', 'next.config.ts', 'postcss.config.mjs', 'tsconfig.json'];
 
 /**
  * The workspaces whose build is missing or older than their sources. tsc rewrites every output
@@ -15,19 +24,36 @@ const RUNTIME_BUILDS = [
  * modified after it. Edits, checkouts and pulls all update modification times.
  */
 export function staleBuilds(root = repoRoot): string[] {
-  const sharedInputs = [path.join(root, 'tsconfig.base.json')];
-  return RUNTIME_BUILDS.filter(({ workspace, output }) => {
+  return SERVICE_BUILDS.filter(({ workspace, output }) => {
     const dir = path.join(root, workspace);
-    const builtAt = modifiedAt(path.join(dir, output));
-    if (builtAt === undefined) return true;
-    const inputs = [
-      ...sharedInputs,
+    return isStale(path.join(dir, output), [
+      path.join(root, 'tsconfig.base.json'),
       path.join(dir, 'package.json'),
       path.join(dir, 'tsconfig.build.json'),
-      ...sourceFiles(path.join(dir, 'src')),
-    ];
-    return inputs.some((file) => (modifiedAt(file) ?? 0) > builtAt);
+      ...filesBelow(path.join(dir, 'src')).filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts')),
+    ]);
   }).map(({ workspace }) => workspace);
+}
+
+/**
+ * Whether the web client's production build is missing or older than its sources, by the same
+ * rule as the services': any file under src/, or a setting of the build, modified after the
+ * build's BUILD_ID was written.
+ */
+export function clientBuildIsStale(root = repoRoot): boolean {
+  const dir = path.join(root, 'client');
+  return isStale(path.join(dir, CLIENT_BUILD_ID), [
+    path.join(root, 'tsconfig.base.json'),
+    ...CLIENT_BUILD_SETTINGS.map((file) => path.join(dir, file)),
+    ...filesBelow(path.join(dir, 'src')),
+  ]);
+}
+
+/** Whether `output` is missing or any of `inputs` (those that exist) was modified after it. */
+function isStale(output: string, inputs: string[]): boolean {
+  const builtAt = modifiedAt(output);
+  if (builtAt === undefined) return true;
+  return inputs.some((file) => (modifiedAt(file) ?? 0) > builtAt);
 }
 
 function modifiedAt(file: string): number | undefined {
@@ -38,8 +64,10 @@ function modifiedAt(file: string): number | undefined {
   }
 }
 
-function sourceFiles(dir: string): string[] {
+/** Every file below `dir` (none if it does not exist). */
+function filesBelow(dir: string): string[] {
+  if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
-    .map((file) => path.join(dir, file));
+    .map((entry) => path.join(dir, entry))
+    .filter((entry) => statSync(entry, { throwIfNoEntry: false })?.isFile());
 }

@@ -1,7 +1,9 @@
 // `npm start` and `npm run dev` run this through scripts/start.mjs: the whole system in the
 // foreground until Ctrl-C or SIGTERM. Arguments: `--replicas N`, `--dev` (services in watch
-// mode instead of their builds). Settings come from the environment (see README.md):
+// mode instead of their builds, the client under `next dev`), `--no-client` (no web client: `/`
+// lists the APIs). Settings come from the environment (see README.md):
 //   REPLICAS                            instances of each service (like --replicas)
+//   CLIENT                              0: no web client (like --no-client)
 //   GATEWAY_PORT                        where the system is reached (3000)
 //   SERVICE_BASE_PORT                   services' ports: auth on it, tickets 100 above, ... (3100)
 //   MONGO_URI / NATS_URL / REDIS_URL    use a server that already runs instead of starting one
@@ -40,6 +42,7 @@ const hints: Record<string, string> = {
   redis: 'settings: REDIS_PORT, or REDIS_URL to use a running server',
   gateway: 'setting: GATEWAY_PORT',
   stripe: 'setting: STRIPE_PORT',
+  client: 'to start without it: --no-client or CLIENT=0',
 };
 
 function fail(message: string): never {
@@ -73,32 +76,47 @@ function serverChoice(name: InfrastructureName): ServerChoice {
   return { port: portSetting(portVariable, defaultPort) };
 }
 
-function parseArguments(): { replicas: number; dev: boolean } {
-  let values: { replicas?: string; dev?: boolean };
+function parseArguments(): { replicas: number; dev: boolean; client: boolean } {
+  let values: { replicas?: string; dev?: boolean; 'no-client'?: boolean };
   try {
-    ({ values } = parseArgs({ options: { replicas: { type: 'string' }, dev: { type: 'boolean' } } }));
+    ({ values } = parseArgs({
+      options: { replicas: { type: 'string' }, dev: { type: 'boolean' }, 'no-client': { type: 'boolean' } },
+    }));
   } catch (error) {
-    fail(`${(error as Error).message}; usage: npm start [-- --replicas N]`);
+    fail(`${(error as Error).message}; usage: npm start [-- --replicas N] [--no-client]`);
   }
   const [name, text] =
     values.replicas !== undefined ? ['--replicas', values.replicas] : ['REPLICAS', process.env.REPLICAS];
-  return { replicas: integerSetting(name, text, 1, 1, MAX_REPLICAS), dev: values.dev ?? false };
+  const replicas = integerSetting(name, text, 1, 1, MAX_REPLICAS);
+  return { replicas, dev: values.dev ?? false, client: !values['no-client'] && clientSetting() };
 }
 
-/** Builds what is missing or stale (see staleBuilds); resolves false if the build failed. */
+function clientSetting(): boolean {
+  const text = process.env.CLIENT;
+  if (text === undefined || text === '' || text === '1') return true;
+  if (text === '0') return false;
+  fail(`CLIENT must be 0 (no web client) or 1, got '${text}'`);
+}
+
+/**
+ * Builds the services (and what they are built on) when missing or stale (see staleBuilds); false if
+ * the build failed. The client's build is the stack's to make (see startClient).
+ */
 function buildIfStale(): Promise<boolean> {
   const stale = staleBuilds();
   if (stale.length === 0) return Promise.resolve(true);
   console.log(`building: dist/ missing or older than the sources in ${stale.join(', ')} (npm run build)`);
+  // In the order staleBuilds gives them, which npm keeps: common before the services using it.
+  const workspaces = stale.flatMap((workspace) => ['--workspace', workspace]);
   return new Promise((resolve) => {
-    const build = spawn('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
+    const build = spawn('npm', ['run', 'build', '--silent', ...workspaces], { cwd: repoRoot, stdio: 'inherit' });
     build.once('error', () => resolve(false));
     build.once('exit', (code) => resolve(code === 0));
   });
 }
 
 async function main(): Promise<void> {
-  const { replicas, dev } = parseArguments();
+  const { replicas, dev, client } = parseArguments();
   const dataDir = path.resolve(process.env.STACK_DATA_DIR || path.join(repoRoot, '.data'));
   const gatewayPort = portSetting('GATEWAY_PORT', 3000);
   const serviceBasePort = portSetting('SERVICE_BASE_PORT', 3100);
@@ -118,7 +136,7 @@ async function main(): Promise<void> {
   let stack: Stack | undefined;
   let exitCode: number | undefined; // set by the first request to stop
   const stopAndExit = async (running: Stack, code: number) => {
-    console.log('stopping: gateway, services, fake Stripe, servers');
+    console.log('stopping: gateway, client, services, fake Stripe, servers');
     await running.stop();
     console.log('stopped');
     process.exit(code);
@@ -151,6 +169,7 @@ async function main(): Promise<void> {
       dataDir,
       ...choices,
       runMode: dev ? 'watch' : 'build',
+      client,
       replicas,
       servicePorts,
       gatewayPort,
@@ -168,6 +187,11 @@ async function main(): Promise<void> {
     });
   } catch (error) {
     if (!(error instanceof StackStartError)) throw error;
+    // Stopped while starting (a Ctrl-C also ends a client build): what failed of it is no news.
+    if (exitCode !== undefined) {
+      console.log('stopped');
+      process.exit(exitCode);
+    }
     const servicePortBusy = error.message.startsWith('port ') && error.component in servicePorts;
     const hint = hints[error.component] ?? (servicePortBusy ? 'setting: SERVICE_BASE_PORT' : undefined);
     fail(hint ? `${error.message} (${hint})` : error.message);
@@ -193,11 +217,17 @@ async function main(): Promise<void> {
   for (const instance of stack.instances) {
     console.log(`${instance.name.padEnd(width)}   http://localhost:${instance.port}`);
   }
+  console.log(
+    stack.client
+      ? `${'client'.padEnd(width)}   http://localhost:${stack.client.port}  (${dev ? 'next dev' : 'next start'})`
+      : `${'client'.padEnd(width)}   not started (--no-client or CLIENT=0)`,
+  );
   console.log(`logs in ${shown(stack.logsDir)}${path.sep}`);
   const url = `http://localhost:${gatewayPort}`;
   const mode = dev ? ', services in watch mode' : '';
-  const copies = replicas > 1 ? `, ${replicas} instances of each service` : '';
-  console.log(`Ticketing is ready at ${url}${copies}${mode}. Ctrl-C stops everything.`);
+  const copies = replicas > 1 ? `, ${replicas} instances of each service${stack.client ? ' (one client)' : ''}` : '';
+  const site = stack.client ? `${url} (the APIs: ${url}/api)` : `${url} (no web client: / lists the APIs)`;
+  console.log(`Ticketing is ready at ${site}${copies}${mode}. Ctrl-C stops everything.`);
 }
 
 void main();

@@ -1,12 +1,7 @@
-import {
-  Agent,
-  createServer,
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type ServerResponse,
-} from 'node:http';
+import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { createProxyServer } from 'http-proxy-3';
 
 /** One rule of the ingress: requests under `prefix` go to the instances of `service`. */
 export interface GatewayRoute {
@@ -21,8 +16,10 @@ export interface GatewayOptions {
   host: string;
   port: number;
   routes: GatewayRoute[];
-  /** Answers every request outside /api (the client's place). */
-  fallback: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Loopback ports of the web client, which gets every path outside /api; unset: it does not run. */
+  clientPorts?: number[];
+  /** Answers GET /api and /api/, and every path outside /api when the client does not run. */
+  landingPage: (req: IncomingMessage, res: ServerResponse) => void;
   /** Told about requests that could not reach their service. */
   onProxyError?: (message: string) => void;
 }
@@ -31,9 +28,6 @@ export interface Gateway {
   url: string;
   stop(): Promise<void>;
 }
-
-// Headers that describe one connection, not the request: never passed on by a proxy.
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'];
 
 /** Every API lives below it; the rest of the site is the client's. */
 const API_PREFIX = '/api';
@@ -45,77 +39,108 @@ const API_PREFIX = '/api';
  */
 export const ROUTE_NOT_FOUND_MESSAGE = 'No such route: check the method and the path';
 
+/** Instances of one destination, taken in turn. */
+interface Upstream {
+  /** Named in the gateway's messages: 'orders', 'client'. */
+  name: string;
+  /** Named in answers to the browser: 'The orders service'. */
+  title: string;
+  ports: number[];
+  next: number;
+}
+
 /**
- * A small reverse proxy with the ingress's routing rules: path prefixes to services, round
- * robin over each service's instances, skipping an instance that refuses connections (stopped
- * or not yet listening), 502 in the API's error format when none is up. Bodies are streamed.
- * An /api path no service claims gets the 404 a service gives for an unknown route, not the
- * client's page: API callers always get the API's error format.
+ * A reverse proxy (http-proxy-3) with the ingress's routing rules: path prefixes to services,
+ * every path outside /api to the web client, round robin over each one's instances, skipping an
+ * instance that refuses connections (stopped or not yet listening), 502 in the API's error
+ * format when none is up. Bodies and answers are streamed both ways (server-sent events arrive
+ * as they are sent) and WebSocket upgrades are proxied (Next's hot reload). An /api path no
+ * service claims gets the 404 a service gives for an unknown route, not the client's page: API
+ * callers always get the API's error format.
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const services = options.routes.map((route) => ({
+    prefix: route.prefix,
+    upstream: { name: route.service, title: `The ${route.service} service`, ports: route.ports, next: 0 },
+  }));
+  const client: Upstream | undefined = options.clientPorts && {
+    name: 'client',
+    title: 'The web client',
+    ports: options.clientPorts,
+    next: 0,
+  };
+  const upstreamFor = (pathname: string): Upstream | undefined =>
+    services.find(({ prefix }) => isUnder(pathname, prefix))?.upstream ??
+    (isUnder(pathname, API_PREFIX) ? undefined : client);
+
   const agent = new Agent({ keepAlive: true });
-  const nextInstance = new Map<GatewayRoute, number>();
+  const proxy = createProxyServer({ agent });
+  // The request's body is handed to the instance only once connected to it (see forward below).
+  proxy.on('proxyReq', (_proxyReq, req, _res, proxyOptions, socket) => {
+    const body = proxyOptions.buffer as PassThrough;
+    if (socket.connecting) socket.once('connect', () => req.pipe(body));
+    else req.pipe(body);
+  });
+  // Errors of upgraded connections (a browser gone without closing its WebSocket) come here.
+  proxy.on('error', (error, req) => options.onProxyError?.(`${req.method} ${req.url}: ${error.message}`));
+
+  const forward = (req: IncomingMessage, res: ServerResponse, upstream: Upstream, first: number, tried: number) => {
+    if (tried === upstream.ports.length) {
+      options.onProxyError?.(`502 ${req.method} ${req.url}: no instance of ${upstream.name} accepts connections`);
+      sendError(res, 502, `${upstream.title} is not available`);
+      return;
+    }
+    const port = upstream.ports[(first + tried) % upstream.ports.length];
+    // The proxy reads the body from this stream, fed only once the connection stands: a refused
+    // connection has consumed nothing of the body, so the request can still go to the next instance.
+    const body = new PassThrough();
+    proxy.web(req, res, { target: { host: options.host, port }, buffer: body }, (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ECONNREFUSED') {
+        forward(req, res, upstream, first, tried + 1);
+        return;
+      }
+      options.onProxyError?.(`${req.method} ${req.url} to ${upstream.name} on port ${port} failed: ${error.message}`);
+      if (res.headersSent) res.destroy();
+      else sendError(res, 502, `${upstream.title} did not answer`);
+    });
+  };
 
   const server = createServer((req, res) => {
-    const pathname = (req.url ?? '/').split('?')[0];
-    const route = options.routes.find(({ prefix }) => isUnder(pathname, prefix));
-    if (route) {
-      const first = nextInstance.get(route) ?? 0;
-      nextInstance.set(route, (first + 1) % route.ports.length);
-      forward(req, res, route, first, 0);
+    const pathname = pathOf(req);
+    const upstream = upstreamFor(pathname);
+    if (upstream) {
+      setForwardedHeaders(req);
+      // node:http has answered it already, and the proxy does not announce (its 'proxyReq' event)
+      // a request that still expects a 100 Continue: its body would never be passed on.
+      delete req.headers.expect;
+      forward(req, res, upstream, takeTurn(upstream), 0);
+    } else if (pathname === API_PREFIX || pathname === `${API_PREFIX}/`) {
+      options.landingPage(req, res);
     } else if (isUnder(pathname, API_PREFIX)) {
       sendError(res, 404, ROUTE_NOT_FOUND_MESSAGE);
     } else {
-      options.fallback(req, res);
+      // The client does not run.
+      options.landingPage(req, res);
     }
   });
 
-  function forward(req: IncomingMessage, res: ServerResponse, route: GatewayRoute, first: number, tried: number): void {
-    if (tried === route.ports.length) {
-      options.onProxyError?.(`502 ${req.method} ${req.url}: no instance of ${route.service} accepts connections`);
-      sendError(res, 502, `The ${route.service} service is not available`);
+  // Upgraded connections are no longer the HTTP server's to close.
+  const upgraded = new Set<Socket>();
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const upstream = upstreamFor(pathOf(req));
+    if (!upstream) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    const port = route.ports[(first + tried) % route.ports.length];
-    const upstream = httpRequest({
-      host: options.host,
-      port,
-      method: req.method,
-      path: req.url,
-      headers: forwardedHeaders(req),
-      agent,
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    setForwardedHeaders(req);
+    // Not retried on another instance: the proxy closes the browser's socket when the upgrade fails.
+    const port = upstream.ports[takeTurn(upstream)];
+    proxy.ws(req, socket, head, { target: { host: options.host, port } }, (error) => {
+      options.onProxyError?.(`upgrade ${req.url} to ${upstream.name} on port ${port} failed: ${error.message}`);
     });
-    // The body is only read once connected: a refused connection has consumed nothing of it,
-    // so the request can still go to the next instance.
-    let connected = false;
-    const sendBody = () => {
-      connected = true;
-      req.pipe(upstream);
-    };
-    upstream.once('socket', (socket: Socket) => {
-      if (socket.connecting) socket.once('connect', sendBody);
-      else sendBody();
-    });
-    upstream.once('response', (response) => {
-      const headers = { ...response.headers };
-      for (const name of HOP_BY_HOP) delete headers[name];
-      res.writeHead(response.statusCode ?? 502, response.statusMessage, headers);
-      response.pipe(res);
-    });
-    upstream.once('error', (error: NodeJS.ErrnoException) => {
-      if (!connected && error.code === 'ECONNREFUSED') {
-        forward(req, res, route, first, tried + 1);
-        return;
-      }
-      options.onProxyError?.(`${req.method} ${req.url} to ${route.service} on port ${port} failed: ${error.message}`);
-      if (res.headersSent) res.destroy();
-      else sendError(res, 502, `The ${route.service} service did not answer`);
-    });
-    // A client that goes away takes its upstream request with it.
-    res.once('close', () => {
-      if (!res.writableFinished) upstream.destroy();
-    });
-  }
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -131,24 +156,34 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     stop: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      for (const socket of upgraded) socket.destroy();
       agent.destroy();
       await closed;
     },
   };
 }
 
+/** The index of the instance whose turn it is, moving the turn on. */
+function takeTurn(upstream: Upstream): number {
+  const index = upstream.next;
+  upstream.next = (index + 1) % upstream.ports.length;
+  return index;
+}
+
+function pathOf(req: IncomingMessage): string {
+  return (req.url ?? '/').split('?')[0];
+}
+
 /**
- * The request's headers for the service, with the X-Forwarded-* the services trust from loopback.
- * The gateway is the edge, as the ingress is: what a client claims in X-Forwarded-* is replaced,
- * so nobody can pose as another address (sign-in throttling counts per client address).
+ * The X-Forwarded-* the services trust from loopback. The gateway is the edge, as the ingress
+ * is: what a client claims in them is replaced, so nobody can pose as another address (sign-in
+ * throttling counts per client address).
  */
-function forwardedHeaders(req: IncomingMessage): IncomingHttpHeaders {
-  const headers = { ...req.headers };
-  for (const name of HOP_BY_HOP) delete headers[name];
-  headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
-  headers['x-forwarded-proto'] = 'http';
-  if (req.headers.host) headers['x-forwarded-host'] = req.headers.host;
-  return headers;
+function setForwardedHeaders(req: IncomingMessage): void {
+  req.headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+  req.headers['x-forwarded-proto'] = 'http';
+  if (req.headers.host) req.headers['x-forwarded-host'] = req.headers.host;
+  else delete req.headers['x-forwarded-host'];
 }
 
 /** Whether `pathname` is `prefix` or below it: `/api/users/signin` is under `/api/users`, `/api/usersx` is not. */

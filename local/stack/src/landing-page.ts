@@ -3,22 +3,29 @@ import { ROUTE_NOT_FOUND_MESSAGE, sendError } from './gateway';
 import type { ServiceApi } from './services';
 
 /**
- * What the gateway serves for every path outside the APIs until the client exists: a plain
- * page listing the APIs with links to their interactive documentation.
+ * What the gateway serves at /api (and at every path outside /api when the web client does not
+ * run): a plain page listing the APIs with links to their interactive documentation.
  */
-export function landingPage(apis: ServiceApi[]): (req: IncomingMessage, res: ServerResponse) => void {
+export function landingPage(
+  apis: ServiceApi[],
+  { clientRuns }: { clientRuns: boolean },
+): (req: IncomingMessage, res: ServerResponse) => void {
   const items = apis
     .map(
       ({ prefix, title }) =>
         `<li><code>${prefix}</code> — ${title}: <a href="${prefix}/docs">docs</a>, <a href="${prefix}/docs.json">OpenAPI JSON</a></li>`,
     )
     .join('\n');
+  const client = clientRuns
+    ? '<p>The web client is at <a href="/">/</a>; it calls these APIs, as you can.</p>'
+    : '<p>The web client was not started (<code>--no-client</code> or <code>CLIENT=0</code>).</p>';
   const page = `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>Ticketing</title></head>
+<head><meta charset="utf-8"><title>Ticketing APIs</title></head>
 <body>
-<h1>Ticketing</h1>
-<p>The web client is not part of this stack yet. These APIs are served here:</p>
+<h1>Ticketing APIs</h1>
+${client}
+<p>Each API documents every route, field and answer, and serves its OpenAPI document:</p>
 <ul>
 ${items}
 </ul>

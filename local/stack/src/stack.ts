@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startFakeStripe } from '@ticketing/fake-stripe';
 import { startChildServer, type ChildServer } from './child-server';
+import { startClient } from './client';
 import { StackStartError } from './errors';
 import { startGateway } from './gateway';
 import { HOST, startInfrastructure, type InfrastructureUrls, type ServerChoice } from './infrastructure';
@@ -31,6 +32,13 @@ export interface StackOptions {
   binaries?: { natsServer?: string; redisServer?: string };
   /** How the services run; `build` (the compiled dist/) by default. */
   runMode?: RunMode;
+  /**
+   * The Next.js web client behind the gateway, which sends it every path outside /api: `next
+   * start` on its production build (made first when missing or stale) in `build` and `source`
+   * mode, `next dev` with hot reload in `watch` mode. One instance, whatever `replicas` says.
+   * Started by default in `build` and `watch` mode; in `source` mode (tests) only when asked.
+   */
+  client?: boolean;
   /** Instances of each service, sharing its database and durable consumers; 1 by default. */
   replicas?: number;
   /** Port of each service's first instance; the next replicas take the ports after it. Unset or 0: any free ports. */
@@ -50,11 +58,14 @@ export interface StackOptions {
   logLevel?: string;
   /** How long a server may take to answer; 15 s by default. */
   infrastructureStartTimeoutMs?: number;
-  /** How long a service instance may take to be ready (/readyz); 60 s by default. */
+  /** How long a service instance (/readyz) or the client (/healthz, once built) may take to be ready; 60 s by default. */
   serviceStartTimeoutMs?: number;
-  /** Every line a service instance writes (its log file gets them all in any case). */
+  /**
+   * Every line a service instance or the client (`client`, its build included) writes (its log
+   * file gets them all in any case), and the gateway's proxy errors (`gateway`).
+   */
   onServiceLine?: (instance: string, line: string) => void;
-  /** Called when a server or service exits by itself while the stack runs. */
+  /** Called when a server, a service or the client exits by itself while the stack runs. */
   onCrash?: (message: string) => void;
 }
 
@@ -75,8 +86,10 @@ export interface Stack {
   /** The fake Stripe API, if it runs. */
   fakeStripe?: { url: string; webhookUrl: string };
   instances: ServiceInstance[];
+  /** The web client, if it runs: reached through the gateway's `url`, or directly here. */
+  client?: { port: number; url: string; logFile: string };
   logsDir: string;
-  /** Stops everything: gateway, services, fake Stripe, then the servers. */
+  /** Stops everything: gateway, client and services, fake Stripe, then the servers. */
   stop(): Promise<void>;
 }
 
@@ -84,13 +97,15 @@ const FAKE_STRIPE_SECRET_KEY = 'sk_test_local_stack';
 
 /**
  * Starts the whole system on this machine: MongoDB, NATS and Redis (see startInfrastructure),
- * the fake Stripe API, every service (each instance waited for until its /readyz answers 200)
- * and the gateway in front of them. Anything that keeps it from starting (a busy port, a missing
- * binary or build, a service that exits or is not ready in time) stops what had started and
+ * the fake Stripe API, every service (each instance waited for until its /readyz answers 200),
+ * the web client if asked (see StackOptions.client) and the gateway in front of them. Anything
+ * that keeps it from starting (a busy port, a missing binary or build, a client build that
+ * fails, a service or client that exits or is not ready in time) stops what had started and
  * throws a StackStartError saying why in one line.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const runMode = options.runMode ?? 'build';
+  const withClient = options.client ?? runMode !== 'source';
   const replicas = options.replicas ?? 1;
   const logsDir = path.join(options.dataDir, 'logs');
   mkdirSync(logsDir, { recursive: true });
@@ -103,6 +118,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   ]);
   const instances = await planInstances(options.servicePorts ?? {}, replicas, logsDir);
   const gatewayPort = await resolvedPort('gateway', options.gatewayPort ?? 0);
+  const clientPort = withClient ? (await pickFreePorts(HOST, 1))[0] : undefined;
   const fakeStripePort =
     options.fakeStripe === false ? undefined : await resolvedPort('stripe', options.fakeStripe?.port ?? 0);
   const jwtKey = options.jwtKey ?? developmentJwtKey(options.dataDir);
@@ -162,12 +178,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         onUnexpectedExit: onCrash,
       });
     });
+    const clientLogFile = path.join(logsDir, 'client.log');
+    if (clientPort !== undefined) {
+      starts.push(
+        startClient({
+          runMode,
+          port: clientPort,
+          // Its server-side calls go through the gateway, as through the ingress in Kubernetes.
+          apiBaseUrl: gatewayUrl,
+          logFile: clientLogFile,
+          onLine: (line) => options.onServiceLine?.('client', line),
+          startTimeoutMs: options.serviceStartTimeoutMs ?? 60_000,
+          onUnexpectedExit: onCrash,
+        }),
+      );
+    }
     // Every start is waited for, so that none is left running when another one fails.
     const results = await Promise.allSettled(starts);
-    const services: ChildServer[] = [];
-    for (const result of results) if (result.status === 'fulfilled') services.push(result.value);
+    const servers: ChildServer[] = [];
+    for (const result of results) if (result.status === 'fulfilled') servers.push(result.value);
     stoppers.push(async () => {
-      await Promise.all(services.map((service) => service.stop()));
+      await Promise.all(servers.map((server) => server.stop()));
     });
     const failure = results.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
@@ -181,7 +212,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         service: name,
         ports: instances.filter((instance) => instance.service === name).map((instance) => instance.port),
       })),
-      fallback: landingPage(apis),
+      clientPorts: clientPort === undefined ? undefined : [clientPort],
+      landingPage: landingPage(apis, { clientRuns: clientPort !== undefined }),
       onProxyError: (message) => options.onServiceLine?.('gateway', message),
     });
     stoppers.push(() => gateway.stop());
@@ -192,6 +224,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       startedInfrastructure: infrastructure.started,
       fakeStripe: fakeStripe && { url: fakeStripe.url, webhookUrl: `${gatewayUrl}/api/payments/webhook` },
       instances,
+      client:
+        clientPort === undefined
+          ? undefined
+          : { port: clientPort, url: `http://${HOST}:${clientPort}`, logFile: clientLogFile },
       logsDir,
       stop,
     };

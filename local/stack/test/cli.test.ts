@@ -40,6 +40,9 @@ beforeEach(async () => {
     GATEWAY_PORT: String(ports[3]),
     STRIPE_PORT: String(ports[4]),
     SERVICE_BASE_PORT: String(ports[5]),
+    // Without the web client: its start is tested in client.test.ts, and `next dev` allows one
+    // dev server per folder, which may well be a developer's own.
+    CLIENT: '0',
   };
 });
 
@@ -52,7 +55,7 @@ test('prints where everything is once ready, then stops cleanly on SIGTERM', asy
   const cli = runCli(env, ['--dev']);
   try {
     await waitUntil(() => cli.output().stdout.includes('Ticketing is ready'), 60_000);
-    const summary = cli.output().stdout.trim().split('\n').slice(-11);
+    const summary = cli.output().stdout.trim().split('\n').slice(-12);
     expect(summary).toEqual([
       expect.stringMatching(new RegExp(`^mongo +mongodb://127\\.0\\.0\\.1:${ports[0]}/\\?replicaSet=rs0  \\(data in `)),
       expect.stringMatching(new RegExp(`^nats +nats://127\\.0\\.0\\.1:${ports[1]}  \\(data in `)),
@@ -63,8 +66,10 @@ test('prints where everything is once ready, then stops cleanly on SIGTERM', asy
       `orders       http://localhost:${servicePorts()[2]}`,
       `payments     http://localhost:${servicePorts()[3]}`,
       `expiration   http://localhost:${servicePorts()[4]}`,
+      'client       not started (--no-client or CLIENT=0)',
       expect.stringMatching(/^logs in .+\/logs\/$/),
-      `Ticketing is ready at http://localhost:${ports[3]}, services in watch mode. Ctrl-C stops everything.`,
+      `Ticketing is ready at http://localhost:${ports[3]} (no web client: / lists the APIs), services in watch mode. ` +
+        'Ctrl-C stops everything.',
     ]);
     // Service output is shown with the instance's name in front.
     expect(cli.output().stdout).toMatch(/^orders +\| orders listening port=\d+$/m);
@@ -72,7 +77,7 @@ test('prints where everything is once ready, then stops cleanly on SIGTERM', asy
     cli.child.kill('SIGTERM');
   }
   expect(await cli.exited).toBe(0);
-  expect(cli.output().stdout).toMatch(/stopping: gateway, services, fake Stripe, servers\nstopped\n$/);
+  expect(cli.output().stdout).toMatch(/stopping: gateway, client, services, fake Stripe, servers\nstopped\n$/);
   expect(await allFree([...ports.slice(0, 5), ...servicePorts()])).toBe(true);
 }, 90_000);
 
@@ -99,6 +104,16 @@ test('an invalid setting: one line on stderr, exit code 1', async () => {
   const badReplicas = runCli(env, ['--replicas', '0']);
   expect(await badReplicas.exited).toBe(1);
   expect(badReplicas.output().stderr).toBe("npm start: --replicas must be a whole number from 1 to 20, got '0'\n");
+
+  const badClient = runCli({ ...env, CLIENT: 'no' });
+  expect(await badClient.exited).toBe(1);
+  expect(badClient.output().stderr).toBe("npm start: CLIENT must be 0 (no web client) or 1, got 'no'\n");
+
+  const unknownArgument = runCli(env, ['--without-client']);
+  expect(await unknownArgument.exited).toBe(1);
+  expect(unknownArgument.output().stderr).toMatch(
+    /^npm start: Unknown option '--without-client'.*; usage: npm start \[-- --replicas N\] \[--no-client\]\n$/,
+  );
 });
 
 test('a missing binary: one line on stderr, exit code 1, nothing left running', async () => {
@@ -125,10 +140,10 @@ test('a busy service port: one line on stderr naming the service and the setting
 });
 
 test('stops the stack when the process that started it is gone, as after a SIGTERM to npm', async () => {
-  const cliCommand = `'${process.execPath}' -r @swc-node/register '${path.join(stackDir, 'src/cli.ts')}' --dev`;
+  const cliCommand = `'${process.execPath}' -r @swc-node/register '${path.join(stackDir, 'src/cli.ts')}' --dev --no-client`;
   // `; true` keeps the shell alive as the CLI's parent instead of exec'ing the CLI.
   const shell = spawn('sh', ['-c', `${cliCommand}; true`], {
-    env: { ...process.env, SWC_NODE_PROJECT: path.join(stackDir, 'tsconfig.json'), ...env },
+    env: { ...process.env, SWC_NODE_PROJECT: path.join(stackDir, 'tsconfig.json'), ...env, CLIENT: '' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let stdout = '';

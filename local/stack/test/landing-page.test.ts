@@ -1,22 +1,31 @@
 import { startGateway, type Gateway } from '../src/gateway';
 import { landingPage } from '../src/landing-page';
 
-let gateway: Gateway;
+const apis = [{ prefix: '/api/users', title: 'Users' }];
+let gateways: Gateway[] = [];
 
-beforeAll(async () => {
-  gateway = await startGateway({
+async function gatewayUrl(clientRuns: boolean): Promise<string> {
+  const gateway = await startGateway({
     host: '127.0.0.1',
     port: 0,
     routes: [],
-    fallback: landingPage([{ prefix: '/api/users', title: 'Users' }]),
+    // A port nothing listens on: the page is served by the gateway, never by a client.
+    clientPorts: clientRuns ? [1] : undefined,
+    landingPage: landingPage(apis, { clientRuns }),
   });
+  gateways.push(gateway);
+  return gateway.url;
+}
+
+afterEach(async () => {
+  await Promise.all(gateways.map((gateway) => gateway.stop()));
+  gateways = [];
 });
 
-afterAll(() => gateway.stop());
-
-test('lists the APIs with links to their documentation, for any path outside /api', async () => {
-  for (const path of ['/', '/tickets/new']) {
-    const response = await fetch(`${gateway.url}${path}`);
+test('lists the APIs with links to their documentation at /api, and points to the client', async () => {
+  const url = await gatewayUrl(true);
+  for (const path of ['/api', '/api/']) {
+    const response = await fetch(`${url}${path}`);
 
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -24,11 +33,24 @@ test('lists the APIs with links to their documentation, for any path outside /ap
     expect(page).toContain('<code>/api/users</code> — Users');
     expect(page).toContain('<a href="/api/users/docs">docs</a>');
     expect(page).toContain('<a href="/api/users/docs.json">OpenAPI JSON</a>');
+    expect(page).toContain('The web client is at <a href="/">/</a>');
+  }
+});
+
+test('is served for every path outside /api when the client does not run, and says so', async () => {
+  const url = await gatewayUrl(false);
+  for (const path of ['/', '/tickets/new', '/api']) {
+    const response = await fetch(`${url}${path}`);
+
+    expect(response.status).toBe(200);
+    const page = await response.text();
+    expect(page).toContain('<a href="/api/users/docs">docs</a>');
+    expect(page).toContain('The web client was not started');
   }
 });
 
 test('answers HEAD with the headers only', async () => {
-  const response = await fetch(`${gateway.url}/`, { method: 'HEAD' });
+  const response = await fetch(`${await gatewayUrl(true)}/api`, { method: 'HEAD' });
 
   expect(response.status).toBe(200);
   expect(Number(response.headers.get('content-length'))).toBeGreaterThan(0);
@@ -36,7 +58,7 @@ test('answers HEAD with the headers only', async () => {
 });
 
 test('answers other methods with the JSON 404 of an unknown route', async () => {
-  const response = await fetch(`${gateway.url}/`, { method: 'POST', body: 'hello' });
+  const response = await fetch(`${await gatewayUrl(true)}/api`, { method: 'POST', body: 'hello' });
 
   expect(response.status).toBe(404);
   expect(await response.json()).toEqual({ errors: [{ message: 'No such route: check the method and the path' }] });

@@ -110,7 +110,7 @@ test(
       'expiration#2',
     ]);
 
-    const landing = await fetch(`${stack.url}/`);
+    const landing = await fetch(`${stack.url}/api`);
     expect(landing.status).toBe(200);
     const page = await landing.text();
     for (const prefix of ['/api/users', '/api/tickets', '/api/orders', '/api/payments']) {
