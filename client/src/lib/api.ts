@@ -93,7 +93,9 @@ export async function keepSessionCookie(result: ApiResult<unknown>): Promise<voi
     const [pair, ...attributes] = header.split(';').map((part) => part.trim());
     const separator = pair.indexOf('=');
     if (pair.slice(0, separator) !== SESSION_COOKIE) continue;
-    const value = pair.slice(separator + 1);
+    // Next percent-encodes cookie values, which the services would not decode; the session is base64
+    // JSON, and its URL-safe alphabet (which the services' base64 decoding reads too) needs no encoding.
+    const value = Buffer.from(pair.slice(separator + 1), 'base64').toString('base64url');
     const attribute = (name: string) =>
       attributes.find((entry) => entry.toLowerCase().startsWith(`${name}=`))?.slice(name.length + 1);
     const expires = attribute('expires');

@@ -27,6 +27,21 @@ const StripeCardPayment = dynamic(() => import('./stripe-card-payment').then((mo
   ssr: false,
 });
 
+const CARD_BRANDS: Record<string, string> = {
+  amex: 'American Express',
+  diners: 'Diners Club',
+  discover: 'Discover',
+  jcb: 'JCB',
+  mastercard: 'Mastercard',
+  unionpay: 'UnionPay',
+  visa: 'Visa',
+};
+
+/** Stripe's card brand code as people write it: `visa` is Visa. */
+function cardBrandName(brand: string): string {
+  return CARD_BRANDS[brand] ?? brand;
+}
+
 function formatTimeLeft(ms: number): string {
   const seconds = Math.ceil(ms / 1000);
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
@@ -94,8 +109,8 @@ export function OrderLive({
           {order.payment.card && (
             <>
               <dt className="font-medium text-slate-600">Card</dt>
-              <dd className="capitalize">
-                {order.payment.card.brand} ending {order.payment.card.last4}
+              <dd>
+                {cardBrandName(order.payment.card.brand)} ending {order.payment.card.last4}
               </dd>
             </>
           )}
