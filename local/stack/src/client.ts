@@ -52,7 +52,7 @@ export async function startClient(options: ClientOptions): Promise<ChildServer> 
     });
   }
 
-  // CURRENCY and NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY reach it from the launcher's environment, as every variable does.
+  // PAYMENT_CURRENCY and NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY reach it from the launcher's environment, as every variable does.
   return startChildServer({
     name: 'client',
     command: process.execPath,
