@@ -1,6 +1,7 @@
 // What `npm test` and `npm start` need before they can run, installed when missing:
 // npm dependencies (npm install) and, as root on Debian, the binaries asked for from apt
-// (nats-server and redis-server; the tests also run the README's curl and jq commands).
+// (nats-server and redis-server; the tests also run the README's curl and jq commands and drive
+// Debian's chromium).
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -8,7 +9,13 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const debianPackageOf = { 'nats-server': 'nats-server', 'redis-server': 'redis-server', curl: 'curl', jq: 'jq' };
+const debianPackageOf = {
+  'nats-server': 'nats-server',
+  'redis-server': 'redis-server',
+  curl: 'curl',
+  jq: 'jq',
+  chromium: 'chromium',
+};
 
 function onPath(binary) {
   return spawnSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' }).status === 0;
@@ -43,7 +50,10 @@ export function ensurePrerequisites({ needs }) {
   if (!isDebianRoot()) {
     console.error(
       `Missing ${missing.join(' and ')} on PATH. Install ${missing.map((b) => debianPackageOf[b]).join(' ')} ` +
-        '(Debian/Ubuntu: apt-get install; macOS: brew install nats-server redis jq) and run again.',
+        '(Debian/Ubuntu: apt-get install; macOS: brew install nats-server redis jq) and run again.' +
+        (missing.includes('chromium')
+          ? ' Instead of chromium, CHROMIUM_PATH can name a Chromium or Chrome binary.'
+          : ''),
     );
     process.exit(1);
   }

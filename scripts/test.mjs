@@ -6,8 +6,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensurePrerequisites, repoRoot } from './prerequisites.mjs';
 
-// curl and jq: a test runs the README's walkthrough, as a reader would.
-ensurePrerequisites({ needs: ['nats-server', 'redis-server', 'curl', 'jq'] });
+// curl and jq: a test runs the README's walkthrough, as a reader would. chromium: the client's
+// browser tests drive it, unless CHROMIUM_PATH names another Chromium or Chrome to drive.
+const needs = ['nats-server', 'redis-server', 'curl', 'jq'];
+if (!process.env.CHROMIUM_PATH) needs.push('chromium');
+ensurePrerequisites({ needs });
 
 const outDir = mkdtempSync(path.join(tmpdir(), 'ticketing-jest-'));
 const outputFile = path.join(outDir, 'results.json');

@@ -6,7 +6,7 @@ export async function register(): Promise<void> {
     clientConfig();
   } catch (err) {
     // Next only logs an error thrown here and keeps serving 500s; a server that cannot work must not start.
-    console.error((err as Error).message);
+    console.error(String(err));
     process.exit(1);
   }
 }

@@ -76,6 +76,8 @@ export default async function HomePage({ searchParams }: HomeProps) {
             <li key={ticket.id}>
               <Link
                 href={`/tickets/${ticket.id}`}
+                // A page of tickets would prefetch every one of them on load; the one clicked loads fast enough.
+                prefetch={false}
                 className={`${cardClass} block h-full transition hover:border-brand-600 hover:shadow-md`}
               >
                 <h2 className="text-lg font-semibold break-words">{ticket.title}</h2>

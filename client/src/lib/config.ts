@@ -19,7 +19,8 @@ function readConfig(env: NodeJS.ProcessEnv): ClientConfig {
     problems.push('API_BASE_URL: must be an http(s) origin such as http://localhost:3000');
   }
   const currency = (env.PAYMENT_CURRENCY || 'usd').toLowerCase();
-  if (!/^[a-z]{3}$/.test(currency)) problems.push('PAYMENT_CURRENCY: must be a three-letter ISO currency code, e.g. usd');
+  if (!/^[a-z]{3}$/.test(currency))
+    problems.push('PAYMENT_CURRENCY: must be a three-letter ISO currency code, e.g. usd');
   const stripePublishableKey = env.NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY || undefined;
   if (stripePublishableKey && !/^pk_(test|live)_\S+$/.test(stripePublishableKey)) {
     problems.push('NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: must be a Stripe publishable key (pk_test_..., pk_live_...)');

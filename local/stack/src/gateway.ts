@@ -73,7 +73,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     services.find(({ prefix }) => isUnder(pathname, prefix))?.upstream ??
     (isUnder(pathname, API_PREFIX) ? undefined : client);
 
-  const agent = new Agent({ keepAlive: true });
+  // With a timeout set, the agent honours the upstream's `Keep-Alive: timeout=N` and drops an idle
+  // connection a second before the upstream would close it, rather than sending a request down a
+  // connection that is being closed (ECONNRESET, a 502). Streams are not affected: they keep sending.
+  const agent = new Agent({ keepAlive: true, timeout: 60_000 });
   const proxy = createProxyServer({ agent });
   // The request's body is handed to the instance only once connected to it (see forward below).
   proxy.on('proxyReq', (_proxyReq, req, _res, proxyOptions, socket) => {

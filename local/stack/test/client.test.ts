@@ -99,20 +99,20 @@ test(
   'a client that fails to start: one line naming it and what it logged, and nothing left running',
   async () => {
     const [port] = await freePorts(1);
-    const currency = process.env.CURRENCY;
+    const currency = process.env.PAYMENT_CURRENCY;
     // The client checks its configuration when its server starts.
-    process.env.CURRENCY = 'dollars';
+    process.env.PAYMENT_CURRENCY = 'dollars';
     try {
       const error = await clientStartError({ runMode: 'source', port });
       expect(error).toBeInstanceOf(StackStartError);
       expect(error).toMatchObject({ component: 'client' });
       expect((error as Error).message).toMatch(
-        /^client .*CURRENCY: must be a three-letter ISO currency code.* \(see .+client\.log\)$/,
+        /^client .*PAYMENT_CURRENCY: must be a three-letter ISO currency code.* \(see .+client\.log\)$/,
       );
       expect((error as Error).message).not.toContain('\n');
     } finally {
-      if (currency === undefined) delete process.env.CURRENCY;
-      else process.env.CURRENCY = currency;
+      if (currency === undefined) delete process.env.PAYMENT_CURRENCY;
+      else process.env.PAYMENT_CURRENCY = currency;
     }
     expect(await allFree([port])).toBe(true);
   },

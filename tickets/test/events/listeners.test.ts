@@ -46,12 +46,12 @@ async function updateEvents(ticketId: string) {
   return events.filter((event) => event.subject === Subjects.TicketUpdated).map((event) => event.data);
 }
 
-async function reserve(ticket: TicketBody, orderId = newObjectId()): Promise<string> {
-  await publishEvent(context.env.bus, Subjects.OrderCreated, orderCreatedData(ticket, orderId));
-  await waitFor(async () => (await Ticket.findById(ticket.id))?.orderId === orderId, {
+async function reserve(ticket: TicketBody, order = orderCreatedData(ticket)): Promise<string> {
+  await publishEvent(context.env.bus, Subjects.OrderCreated, order);
+  await waitFor(async () => (await Ticket.findById(ticket.id))?.orderId === order.id, {
     description: 'the ticket to be reserved',
   });
-  return orderId;
+  return order.id;
 }
 
 async function withdraw(ticket: TicketBody, seller: string[]): Promise<void> {
@@ -64,7 +64,7 @@ describe('OrderCreatedListener', () => {
   it('reserves the ticket until the order expires, bumps its version and publishes ticket.updated', async () => {
     const ticket = await createTicket(context.app);
     const order = orderCreatedData(ticket);
-    await reserve(ticket, order.id);
+    await reserve(ticket, order);
 
     const reserved = { ...ticket, status: TicketStatus.Reserved, orderId: order.id, version: 1 };
     expect(await storedTicket(ticket.id)).toEqual({ ...reserved, reservedUntil: order.expiresAt });
@@ -192,7 +192,7 @@ describe('OrderCancelledListener', () => {
   it('an order.created redelivered after its cancellation does not reserve the ticket again', async () => {
     const ticket = await createTicket(context.app);
     const creation = orderCreatedData(ticket);
-    await reserve(ticket, creation.id);
+    await reserve(ticket, creation);
     await publishEvent(context.env.bus, Subjects.OrderCancelled, orderCancelledData(ticket.id, creation.id));
     await listeners.caughtUp();
     await publishEvent(context.env.bus, Subjects.OrderCreated, creation);

@@ -42,6 +42,7 @@ export default async function OrdersPage({ searchParams }: { searchParams: Promi
             <li key={order.id}>
               <Link
                 href={`/orders/${order.id}`}
+                prefetch={false}
                 className={`${cardClass} flex flex-wrap items-center justify-between gap-3 hover:border-brand-600`}
               >
                 <span className="min-w-0">

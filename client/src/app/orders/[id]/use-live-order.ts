@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useState } from 'react';
 import type { Order } from '@/lib/types';
-import { useNowInSeconds } from '@/lib/use-clock';
+import { useSecondsLeft } from '@/lib/use-clock';
 
 const POLL_INTERVAL_MS = 2_000;
 
@@ -51,8 +51,7 @@ export function useLiveOrder(initial: Order): { order: Order; live: boolean; ref
   return { order, live, refresh };
 }
 
-/** Milliseconds left until `iso`, ticking every second; null before hydration (the server cannot know "now"). */
+/** Milliseconds left until `iso` in whole seconds; null before hydration (the server cannot know "now"). */
 export function useTimeLeft(iso: string): number | null {
-  const now = useNowInSeconds();
-  return now === null ? null : Math.max(0, Date.parse(iso) - now);
+  return useSecondsLeft(Date.parse(iso));
 }

@@ -48,7 +48,7 @@ export default async function MyTicketsPage({ searchParams }: { searchParams: Pr
           {result.data.map((ticket) => (
             <li key={ticket.id} className={`${cardClass} flex flex-wrap items-center justify-between gap-4`}>
               <div className="min-w-0">
-                <Link className={`${linkClass} text-lg break-words`} href={`/tickets/${ticket.id}`}>
+                <Link className={`${linkClass} text-lg break-words`} href={`/tickets/${ticket.id}`} prefetch={false}>
                   {ticket.title}
                 </Link>
                 <p className="mt-1 flex flex-wrap items-center gap-2 text-sm text-slate-700">
