@@ -8,3 +8,4 @@ export * from './routes';
 export * from './service-environment';
 export { findFreePort } from './server-process';
 export * from './log-capture';
+export * from './shuffled';

@@ -1,5 +1,5 @@
 import { Subjects, TicketStatus, type EventData } from '@ticketing/common';
-import { createMemoryLogger } from '@ticketing/common/testing';
+import { createMemoryLogger, shuffled } from '@ticketing/common/testing';
 import { Ticket } from '../../src/models/ticket';
 import {
   createTicket,
@@ -55,21 +55,6 @@ function ticketLife(
   }
   if (lastPaid) events.push({ subject: Subjects.OrderCompleted, data: orderCompletedData(ticket, orderId) });
   return { events, lastOrderId: orderId };
-}
-
-// A small seeded generator, so that a failing interleaving can be replayed.
-function shuffled<T>(items: T[], seed: number): T[] {
-  let state = seed;
-  const random = () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-  const result = [...items];
-  for (let index = result.length - 1; index > 0; index -= 1) {
-    const other = Math.floor(random() * (index + 1));
-    [result[index], result[other]] = [result[other], result[index]];
-  }
-  return result;
 }
 
 async function publishAll(events: OrderEvent[]): Promise<void> {
