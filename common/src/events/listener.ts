@@ -7,6 +7,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
+import { backoffDelay } from '../kit/backoff';
 import { DEAD_LETTER_SUBJECT_PREFIX, EVENT_STREAM, isJetStreamApiError, type Bus, type BusLogger } from './bus';
 import { EventTooEarlyError } from './errors';
 import { parseEventData, type BaseEvent } from './schemas';
@@ -190,7 +191,7 @@ export abstract class Listener<E extends BaseEvent> {
         await this.deadLetter(msg, context, 'max-deliveries', err);
         return;
       }
-      const delayMs = this.redeliveryDelay(deliveryCount);
+      const delayMs = backoffDelay(deliveryCount, this.retryDelayMs, this.maxRetryDelayMs);
       if (err instanceof EventTooEarlyError) {
         this.logger.info({ ...context, delayMs, reason: err.message }, 'event too early, redelivering later');
       } else {
@@ -198,10 +199,6 @@ export abstract class Listener<E extends BaseEvent> {
       }
       msg.nak(delayMs);
     }
-  }
-
-  private redeliveryDelay(deliveryCount: number): number {
-    return Math.min(this.retryDelayMs * 2 ** (deliveryCount - 1), this.maxRetryDelayMs);
   }
 
   private async deadLetter(
@@ -229,7 +226,7 @@ export abstract class Listener<E extends BaseEvent> {
       msg.term();
     } catch (publishErr) {
       this.logger.error({ ...context, err: publishErr }, 'could not store dead letter, redelivering later');
-      msg.nak(this.redeliveryDelay(context.deliveryCount));
+      msg.nak(backoffDelay(context.deliveryCount, this.retryDelayMs, this.maxRetryDelayMs));
     }
   }
 }

@@ -1,4 +1,5 @@
 import mongoose, { Schema, type ClientSession, type Connection, type Model } from 'mongoose';
+import { backoffDelay } from '../kit/backoff';
 import type { Bus, BusLogger } from './bus';
 import { publishEventPayload } from './publisher';
 import { parseEventData, type EventData } from './schemas';
@@ -212,7 +213,7 @@ export class OutboxRelay {
         if (published === this.batchSize || this.pokedWhileRunning) nextRunMs = 0;
       } catch (err) {
         this.failures += 1;
-        nextRunMs = Math.min(this.intervalMs * 2 ** this.failures, this.maxBackoffMs);
+        nextRunMs = backoffDelay(this.failures, this.intervalMs, this.maxBackoffMs);
         logger.warn({ err, failures: this.failures, retryInMs: nextRunMs }, 'outbox relay failed');
       }
     }

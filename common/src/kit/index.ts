@@ -26,6 +26,7 @@ export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginationRules, requestedPage, sendP
 export type { RequestedPage } from './pagination';
 export { reportServedResponses, servedResponses } from './served-responses';
 export type { ServedResponse } from './served-responses';
+export { backoffDelay } from './backoff';
 export { startPeriodicTask } from './periodic-task';
 export type { PeriodicTaskOptions } from './periodic-task';
 export { runService } from './run-service';
