@@ -7,6 +7,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
+import { errorMessage } from '../errors/error-message';
 import { backoffDelay } from '../kit/backoff';
 import { DEAD_LETTER_SUBJECT_PREFIX, EVENT_STREAM, isJetStreamApiError, type Bus, type BusLogger } from './bus';
 import { EventTooEarlyError } from './errors';
@@ -214,7 +215,7 @@ export abstract class Listener<E extends BaseEvent> {
       deliveryCount: context.deliveryCount,
       eventId: context.eventId,
       reason,
-      error: err instanceof Error ? err.message : String(err),
+      error: errorMessage(err),
       payload: msg.string(),
       deadLetteredAt: new Date().toISOString(),
     };

@@ -1,15 +1,40 @@
-// A minimal service run by run-service.test.ts in a child process.
+// A minimal service run by run-service.test.ts in a child process. FIXTURE_FAILURE makes one
+// start-up step fail, as a broken dependency or a bug would.
+import type { JsMsg } from '@nats-io/jetstream';
 import { Router } from 'express';
 import { z } from 'zod';
+import { Listener } from '../events/listener';
+import type { ExpirationCompleteEvent } from '../events/schemas';
 import { Subjects } from '../events/subjects';
 import { createServiceApp } from './service-app';
 import { runService } from './run-service';
 
+class ExpirationCompleteListener extends Listener<ExpirationCompleteEvent> {
+  readonly subject = Subjects.ExpirationComplete;
+
+  async onMessage(_data: ExpirationCompleteEvent['data'], _msg: JsMsg): Promise<void> {}
+}
+
+class RefusedListener extends ExpirationCompleteListener {
+  override async listen(): Promise<void> {
+    throw new Error('consumer settings refused');
+  }
+}
+
+function failIf(failing: boolean, step: string): void {
+  if (failing) throw new Error(`${step} broken on purpose`);
+}
+
 void runService({
   name: 'fixture',
   uses: { mongo: true, nats: true },
-  env: { JWT_KEY: z.string(), GREETING: z.string().default('hello') },
+  env: {
+    JWT_KEY: z.string(),
+    GREETING: z.string().default('hello'),
+    FIXTURE_FAILURE: z.enum(['background', 'listener', 'readiness-checks', 'create-app']).optional(),
+  },
   createApp: (runtime, readinessChecks) => {
+    failIf(runtime.config.FIXTURE_FAILURE === 'create-app', 'createApp');
     const router = Router();
     router.get('/greeting', (_req, res) => {
       res.json({ greeting: runtime.config.GREETING });
@@ -32,5 +57,17 @@ void runService({
       readinessChecks,
     });
   },
-  background: (runtime) => [{ name: 'fixture task', stop: () => runtime.logger.info('fixture task stopped') }],
+  listeners: (runtime) => [
+    runtime.config.FIXTURE_FAILURE === 'listener'
+      ? new RefusedListener(runtime.bus!, { serviceName: runtime.name })
+      : new ExpirationCompleteListener(runtime.bus!, { serviceName: runtime.name }),
+  ],
+  background: (runtime) => {
+    failIf(runtime.config.FIXTURE_FAILURE === 'background', 'background task');
+    return [{ name: 'fixture task', stop: () => runtime.logger.info('fixture task stopped') }];
+  },
+  readinessChecks: (runtime) => {
+    failIf(runtime.config.FIXTURE_FAILURE === 'readiness-checks', 'readiness checks');
+    return {};
+  },
 });

@@ -86,3 +86,39 @@ it('exits 1 with one line naming every missing or malformed variable', async () 
   expect(msg).toContain('NATS_URL');
   expect(msg).toContain('JWT_KEY');
 }, 20_000);
+
+it.each([
+  { failure: 'background', step: 'background task', message: 'cannot start: background task broken on purpose' },
+  {
+    failure: 'listener',
+    step: 'listener',
+    message: 'cannot start listener fixture-expiration-complete: consumer settings refused',
+  },
+  {
+    failure: 'readiness-checks',
+    step: 'readiness checks',
+    message: 'cannot start: readiness checks broken on purpose',
+  },
+  { failure: 'create-app', step: 'app', message: 'cannot start: createApp broken on purpose' },
+])(
+  'exits 1 with one line when its $step cannot start',
+  async ({ failure, message }) => {
+    const service = runFixture({
+      PORT: String(await findFreePort()),
+      JWT_KEY: 'k',
+      MONGO_URI: mongo.uri,
+      NATS_URL: nats.url,
+      FIXTURE_FAILURE: failure,
+      LOG_LEVEL: 'fatal',
+    });
+    try {
+      expect(await service.exited).toBe(1);
+    } finally {
+      service.child.kill('SIGKILL');
+    }
+    const lines = service.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toMatchObject({ level: 60, msg: message });
+  },
+  20_000,
+);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { Express } from 'express';
 import mongoose from 'mongoose';
 import { z } from 'zod';
+import { errorMessage } from '../errors/error-message';
 import { connectBus, type Bus } from '../events/bus';
 import type { Listener } from '../events/listener';
 import { Outbox, OutboxRelay } from '../events/outbox';
@@ -58,14 +59,26 @@ export interface RunningService {
 /**
  * A service's main.ts in one call: validated config, MongoDB, NATS with the event stream, the
  * outbox relay, listeners, background tasks and the HTTP server, plus readiness and graceful
- * shutdown in the reverse order. A bad config or an unreachable dependency at start-up is one
- * clear log line and exit code 1.
+ * shutdown in the reverse order. Any failure to start (a bad config, an unreachable dependency, a
+ * listener, background task or app that cannot start) is one clear log line and exit code 1, so
+ * the returned promise never rejects: main.ts can call it with `void`.
  */
 export async function runService<Env extends z.ZodRawShape>(
   options: RunServiceOptions<Env, z.output<z.ZodObject<Env>>>,
 ): Promise<RunningService> {
-  type Config = z.output<z.ZodObject<Env>>;
   const logger = createLogger(options.name);
+  try {
+    return await startService(options, logger);
+  } catch (err) {
+    return fail(logger, `cannot start: ${errorMessage(err)}`);
+  }
+}
+
+async function startService<Env extends z.ZodRawShape>(
+  options: RunServiceOptions<Env, z.output<z.ZodObject<Env>>>,
+  logger: Logger,
+): Promise<RunningService> {
+  type Config = z.output<z.ZodObject<Env>>;
   const schema = z.object({
     PORT: commonEnv.PORT,
     HOST: commonEnv.HOST,
@@ -98,7 +111,7 @@ export async function runService<Env extends z.ZodRawShape>(
       await runtime.bus.ensureStream();
     }
   } catch (err) {
-    return fail(logger, `cannot connect at start-up: ${(err as Error).message}`);
+    return fail(logger, `cannot connect at start-up: ${errorMessage(err)}`);
   }
 
   if (runtime.bus && options.uses.mongo) {
@@ -108,15 +121,14 @@ export async function runService<Env extends z.ZodRawShape>(
     steps.unshift({ name: 'outbox relay', run: () => relay.stop() });
   }
   // Background tasks first: listeners may hand work to them (expiration's queue), and they stop after.
-  let tasks: BackgroundTask[];
-  try {
-    tasks = (await options.background?.(runtime)) ?? [];
-  } catch (err) {
-    return fail(logger, `cannot start: ${(err as Error).message}`);
-  }
+  const tasks = (await options.background?.(runtime)) ?? [];
   for (const task of tasks) steps.unshift({ name: task.name, run: () => task.stop() });
   for (const listener of options.listeners?.(runtime) ?? []) {
-    await listener.listen();
+    try {
+      await listener.listen();
+    } catch (err) {
+      return fail(logger, `cannot start listener ${listener.durableName}: ${errorMessage(err)}`);
+    }
     steps.unshift({ name: `listener ${listener.durableName}`, run: () => listener.stop() });
   }
 
