@@ -38,12 +38,23 @@ export interface ConnectBusOptions {
   requestTimeoutMs?: number;
 }
 
+/** What readiness asks of each listener consuming through the bus. */
+export interface BusListener {
+  readonly durableName: string;
+  isConsuming(): boolean;
+}
+
 export interface Bus {
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
   readonly logger: BusLogger;
   /** True while the connection to NATS is up; use it for readiness. */
   isConnected(): boolean;
+  /**
+   * The listeners started on this connection and not stopped since. Kept here rather than by
+   * whoever starts them, so that readiness covers every listener a service starts, wherever.
+   */
+  readonly listeners: Set<BusListener>;
   jetstreamManager(): Promise<JetStreamManager>;
   /** Creates or updates the event and dead-letter streams; safe to call from every replica. */
   ensureStream(): Promise<void>;
@@ -106,6 +117,7 @@ export async function connectBus(options: ConnectBusOptions): Promise<Bus> {
     js,
     logger,
     isConnected: () => connected && !nc.isClosed(),
+    listeners: new Set(),
     jetstreamManager: () => {
       manager ??= jetstreamManager(nc, { timeout: options.requestTimeoutMs ?? 5000 });
       manager.catch(() => {

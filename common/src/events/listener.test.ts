@@ -298,3 +298,66 @@ describe('listener', () => {
     expect(logger.entries.some((e) => e.msg === 'reconnected to NATS')).toBe(true);
   }, 30_000);
 });
+
+describe('listener recovery', () => {
+  // Restarts wait long enough for a test to see the listener not consuming meanwhile.
+  const slowRestart = { retryDelayMs: 500, maxRetryDelayMs: 500 };
+
+  it('is counted by the bus while listening, until stopped', async () => {
+    const l = listener('registered', async () => undefined);
+    expect(l.isConsuming()).toBe(false);
+    await l.listen();
+    expect(l.isConsuming()).toBe(true);
+    expect(bus.listeners.has(l)).toBe(true);
+    await l.stop();
+    expect(l.isConsuming()).toBe(false);
+    expect(bus.listeners.has(l)).toBe(false);
+  });
+
+  it('re-creates its consumer deleted while it runs, and consumes again', async () => {
+    const handled: string[] = [];
+    const l = listener(
+      'deleted',
+      async (data) => {
+        handled.push(data.title);
+      },
+      slowRestart,
+    );
+    await l.listen();
+    const jsm = await bus.jetstreamManager();
+    await jsm.consumers.delete(EVENT_STREAM, l.durableName);
+
+    await waitFor(() => !l.isConsuming(), { intervalMs: 5, description: 'the listener to stop consuming' });
+    await waitFor(() => l.isConsuming(), { description: 'the listener to consume again' });
+    expect((await jsm.consumers.info(EVENT_STREAM, l.durableName)).config.filter_subject).toBe(Subjects.TicketCreated);
+    await publisher.publish(ticket('after'));
+    await waitFor(() => handled.includes('after'));
+    expect(logger.entries.some((e) => e.msg === 'consumer unavailable')).toBe(true);
+  });
+
+  it('re-creates the stream and its consumer after NATS restarted with an empty store', async () => {
+    const handled: string[] = [];
+    const l = listener(
+      'store-lost',
+      async (data) => {
+        handled.push(data.title);
+      },
+      slowRestart,
+    );
+    await l.listen();
+    await publisher.publish(ticket('before'));
+    await waitFor(() => handled.includes('before'));
+
+    await nats.restartEmpty();
+    await waitFor(() => !l.isConsuming(), { intervalMs: 5, description: 'the listener to stop consuming' });
+    await waitFor(() => l.isConsuming(), { timeoutMs: 20_000, description: 'the listener to consume again' });
+
+    const jsm = await bus.jetstreamManager();
+    expect((await jsm.streams.info(EVENT_STREAM)).state.messages).toBe(0);
+    await jsm.streams.info(DEAD_LETTER_STREAM);
+    await jsm.consumers.info(EVENT_STREAM, l.durableName);
+    await publisher.publish(ticket('after'));
+    await waitFor(() => handled.includes('after'));
+    expect(handled).toEqual(['before', 'after']);
+  }, 30_000);
+});

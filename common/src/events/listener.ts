@@ -20,7 +20,10 @@ export interface ListenerOptions {
   ackWaitMs?: number;
   /** Deliveries after which a failing message is dead-lettered. */
   maxDeliveries?: number;
-  /** Delay before the first redelivery of a failed or too-early message; doubles each time. */
+  /**
+   * Delay before the first redelivery of a failed or too-early message, and before the first
+   * attempt to consume again after consuming stopped; doubles each time.
+   */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
 }
@@ -48,6 +51,11 @@ const DEAD_LETTER_RETRIES = 3;
  * the service, one message at a time. `onMessage` resolving acks the message;
  * throwing redelivers it later with backoff, up to `maxDeliveries`, then the message
  * is dead-lettered and terminated so it never blocks the ones behind it.
+ *
+ * Consuming keeps itself going: when it stops (stream or consumer gone, e.g. NATS
+ * restarted with an empty store or the consumer deleted by hand, or heartbeats
+ * missed), the listener provisions the stream and its consumer again and resumes,
+ * with backoff. `isConsuming()` says whether it currently does.
  */
 export abstract class Listener<E extends BaseEvent> {
   abstract readonly subject: E['subject'];
@@ -59,9 +67,12 @@ export abstract class Listener<E extends BaseEvent> {
   private readonly maxDeliveries: number;
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
+  /** Set while messages are being pulled. */
   private messages: ConsumerMessages | undefined;
-  private consuming: Promise<void> | undefined;
+  /** Set from listen() to stop(): consuming, and starting again whenever it stops. */
+  private running: Promise<void> | undefined;
   private stopping = false;
+  private endRestartPause: (() => void) | undefined;
 
   constructor(
     protected readonly bus: Bus,
@@ -80,29 +91,94 @@ export abstract class Listener<E extends BaseEvent> {
     return `${this.serviceName}-${this.subject.replace(/\./g, '-')}`;
   }
 
-  /** Creates or updates the durable consumer, then starts handling messages in the background. */
+  /** True while messages are being pulled: false while restarting, and once stopped. */
+  isConsuming(): boolean {
+    return this.messages !== undefined;
+  }
+
+  /**
+   * Creates or updates the durable consumer, then handles messages in the background until
+   * stopped. Rejects if this first start fails; later restarts are retried in the background.
+   */
   async listen(): Promise<void> {
-    if (this.messages) throw new Error(`${this.durableName} is already listening`);
-    await this.ensureConsumer(await this.bus.jetstreamManager());
-    const consumer = await this.bus.js.consumers.get(EVENT_STREAM, this.durableName);
-    // One message in hand at a time: nothing waits in a local buffer while its ack wait runs out.
-    const messages = await consumer.consume({ max_messages: 1 });
-    this.messages = messages;
+    if (this.running) throw new Error(`${this.durableName} is already listening`);
     this.stopping = false;
-    this.watchStatus(messages);
-    this.consuming = this.consume(messages);
+    const messages = await this.startConsuming();
+    this.running = this.keepConsuming(messages);
+    this.bus.listeners.add(this);
     this.logger.info({ subject: this.subject, durable: this.durableName }, 'listening');
   }
 
   /** Stops pulling messages and waits for the one being handled. */
   async stop(): Promise<void> {
-    const messages = this.messages;
-    if (!messages) return;
+    if (!this.running) return;
     this.stopping = true;
-    await messages.close();
-    await this.consuming;
-    this.messages = undefined;
-    this.consuming = undefined;
+    this.endRestartPause?.();
+    await this.messages?.close();
+    await this.running;
+    this.running = undefined;
+    this.bus.listeners.delete(this);
+  }
+
+  private async startConsuming(): Promise<ConsumerMessages> {
+    await this.ensureConsumer(await this.bus.jetstreamManager());
+    const consumer = await this.bus.js.consumers.get(EVENT_STREAM, this.durableName);
+    const messages = await consumer.consume({
+      // One message in hand at a time: nothing waits in a local buffer while its ack wait runs out.
+      max_messages: 1,
+      // End consuming when the stream or the consumer is gone, so that keepConsuming provisions
+      // them again; the library would otherwise wait for someone else to.
+      abort_on_missing_resource: true,
+    });
+    this.messages = messages;
+    this.watchStatus(messages);
+    return messages;
+  }
+
+  private async keepConsuming(first: ConsumerMessages): Promise<void> {
+    let messages: ConsumerMessages | undefined = first;
+    while (messages) {
+      await this.consume(messages);
+      this.messages = undefined;
+      messages = this.hasStopped() ? undefined : await this.restart();
+    }
+  }
+
+  /** Stopped, or its connection closing for good: nothing to consume again. */
+  private hasStopped(): boolean {
+    return this.stopping || this.bus.nc.isClosed() || this.bus.nc.isDraining();
+  }
+
+  /**
+   * Provisions the stream and the consumer again (either may have been lost) and consumes,
+   * retrying with backoff until that works; undefined when the listener stops meanwhile.
+   */
+  private async restart(): Promise<ConsumerMessages | undefined> {
+    for (let attempt = 1; ; attempt += 1) {
+      const delayMs = backoffDelay(attempt, this.retryDelayMs, this.maxRetryDelayMs);
+      this.logger.warn({ durable: this.durableName, attempt, delayMs }, 'not consuming, starting again');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delayMs);
+        this.endRestartPause = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      if (this.hasStopped()) return undefined;
+      try {
+        await this.bus.ensureStream();
+        const messages = await this.startConsuming();
+        if (this.hasStopped()) {
+          await messages.close();
+          this.messages = undefined;
+          return undefined;
+        }
+        this.logger.info({ subject: this.subject, durable: this.durableName, attempt }, 'listening again');
+        return messages;
+      } catch (err) {
+        this.logger.warn({ err, durable: this.durableName, attempt }, 'could not start consuming');
+      }
+    }
   }
 
   private async ensureConsumer(jsm: JetStreamManager): Promise<void> {
@@ -138,6 +214,8 @@ export abstract class Listener<E extends BaseEvent> {
         switch (status.type) {
           case 'heartbeats_missed':
             this.logger.warn({ durable: this.durableName, count: status.count }, 'consumer heartbeats missed');
+            // The server no longer answers this pull: start again rather than wait on it.
+            messages.stop(new Error('consumer heartbeats missed'));
             break;
           case 'consumer_not_found':
           case 'consumer_deleted':

@@ -5,9 +5,11 @@ import { createMemoryLogger } from '../testing/memory-logger';
 import { startTestMongo, type TestMongo } from '../testing/mongo';
 import { startNatsServer, type TestNatsServer } from '../testing/nats-server';
 import { waitFor, waitForEvent } from '../testing/wait';
-import { connectBus, EVENT_STREAM, type Bus } from './bus';
+import { connectBus, DEAD_LETTER_STREAM, EVENT_STREAM, type Bus } from './bus';
 import { InvalidEventError } from './errors';
+import { Listener, type ListenerOptions } from './listener';
 import { Outbox, OutboxRelay } from './outbox';
+import type { TicketCreatedEvent } from './schemas';
 import { Subjects, TicketStatus } from './subjects';
 
 interface Ticket {
@@ -16,6 +18,22 @@ interface Ticket {
 }
 
 const fastRelay = { intervalMs: 50, maxBackoffMs: 200 };
+
+class TicketCreatedTestListener extends Listener<TicketCreatedEvent> {
+  readonly subject = Subjects.TicketCreated;
+
+  constructor(
+    bus: Bus,
+    options: ListenerOptions,
+    private readonly handler: (data: TicketCreatedEvent['data']) => Promise<void>,
+  ) {
+    super(bus, options);
+  }
+
+  onMessage(data: TicketCreatedEvent['data']): Promise<void> {
+    return this.handler(data);
+  }
+}
 
 let mongo: TestMongo;
 let nats: TestNatsServer;
@@ -184,6 +202,53 @@ describe('OutboxRelay', () => {
     await waitFor(async () => (await outbox.model.findById(eventId).lean())?.publishedAt);
     expect(await streamMessages()).toBe(1);
     expect(logger.entries.some((e) => e.msg === 'outbox relay waiting for NATS')).toBe(true);
+  }, 30_000);
+
+  it('provisions the stream again when NATS restarted with an empty store, then publishes what was committed meanwhile', async () => {
+    const outbox = new Outbox({ connection, logger, bus });
+    relay(outbox);
+    await nats.kill();
+    await waitFor(() => !bus.isConnected());
+    const { ticketId, eventId } = await createTicket(outbox, 'store-lost');
+
+    await nats.restartEmpty();
+    await waitFor(async () => (await outbox.model.findById(eventId).lean())?.publishedAt, { timeoutMs: 15_000 });
+    const { data } = await waitForEvent(bus, Subjects.TicketCreated);
+    expect(data.id).toBe(ticketId);
+    expect(await streamMessages()).toBe(1);
+    expect(logger.entries.some((e) => e.msg === 'outbox relay failed')).toBe(true);
+    await (await bus.jetstreamManager()).streams.info(DEAD_LETTER_STREAM);
+  }, 30_000);
+
+  it('after NATS lost its store, a listener receives what was committed during the outage and what is published later', async () => {
+    const handled: string[] = [];
+    const listener = new TicketCreatedTestListener(
+      bus,
+      { serviceName: 'store-lost', retryDelayMs: 50, maxRetryDelayMs: 200 },
+      async (data) => {
+        handled.push(data.title);
+      },
+    );
+    const outbox = new Outbox({ connection, logger, bus });
+    relay(outbox);
+    await listener.listen();
+    try {
+      await createTicket(outbox, 'before');
+      await waitFor(() => handled.includes('before'));
+
+      await nats.kill();
+      await waitFor(() => !bus.isConnected());
+      await createTicket(outbox, 'during');
+      await nats.restartEmpty();
+      await waitFor(() => handled.includes('during'), { timeoutMs: 20_000 });
+
+      await createTicket(outbox, 'after');
+      await waitFor(() => handled.includes('after'));
+      expect(handled).toEqual(['before', 'during', 'after']);
+      expect(listener.isConsuming()).toBe(true);
+    } finally {
+      await listener.stop();
+    }
   }, 30_000);
 
   it('publishes an outbox record only once even when it is sent again', async () => {

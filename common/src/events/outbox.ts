@@ -140,7 +140,9 @@ const PRUNE_EVERY_MS = 60 * 60_000;
 /**
  * Publishes what the outbox still holds: at start, every `intervalMs`, and when
  * poked. Every replica may run one; the stream drops the duplicates by event id.
- * While NATS is down it only checks the connection; failed publishes back off.
+ * While NATS is down it only checks the connection; failed publishes back off, and
+ * the next run provisions the stream first, in case it is what went missing (NATS
+ * restarted with an empty store: publishes then find no stream to answer them).
  */
 export class OutboxRelay {
   private readonly outbox: Outbox;
@@ -205,6 +207,7 @@ export class OutboxRelay {
     } else {
       this.waitingForNats = false;
       try {
+        if (this.failures > 0) await this.bus.ensureStream();
         const published = await this.outbox.publishPending(this.bus, this.batchSize);
         if (published > 0) logger.info({ published }, 'outbox relay published events');
         if (this.failures > 0) logger.info({ failures: this.failures }, 'outbox relay recovered');

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
-import { connectBus, type Bus } from '../events/bus';
+import { connectBus, EVENT_STREAM, type Bus } from '../events/bus';
 import { Subjects } from '../events/subjects';
 import { createLogger } from './logger';
 import { startTestMongo, type TestMongo } from '../testing/mongo';
@@ -57,6 +57,10 @@ it('starts from the environment, is ready, publishes through the outbox and shut
       description: 'the fixture service to be ready',
     });
     expect(await (await fetch(`${base}/greeting`)).json()).toEqual({ greeting: 'hi' });
+    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({
+      status: 'ok',
+      checks: { mongo: 'ok', nats: 'ok', listeners: 'ok' },
+    });
 
     const { eventId } = (await (await fetch(`${base}/events`, { method: 'POST' })).json()) as { eventId: string };
     const event = await waitForEvent(bus, Subjects.ExpirationComplete);
@@ -86,6 +90,23 @@ it('exits 1 with one line naming every missing or malformed variable', async () 
   expect(msg).toContain('NATS_URL');
   expect(msg).toContain('JWT_KEY');
 }, 20_000);
+
+it('is not ready while a listener is not consuming: its consumer deleted, until it re-created it', async () => {
+  const port = await findFreePort();
+  const service = runFixture({ PORT: String(port), JWT_KEY: 'k', MONGO_URI: mongo.uri, NATS_URL: nats.url });
+  try {
+    const readyz = async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status;
+    await waitFor(async () => (await readyz()) === 200, { timeoutMs: 20_000, description: 'the fixture to be ready' });
+
+    const jsm = await bus.jetstreamManager();
+    await jsm.consumers.delete(EVENT_STREAM, 'fixture-expiration-complete');
+    await waitFor(async () => (await readyz()) === 503, { description: 'the fixture to be unready' });
+    await waitFor(async () => (await readyz()) === 200, { description: 'the fixture to be ready again' });
+    await jsm.consumers.info(EVENT_STREAM, 'fixture-expiration-complete');
+  } finally {
+    service.child.kill('SIGKILL');
+  }
+}, 40_000);
 
 it.each([
   { failure: 'background', step: 'background task', message: 'cannot start: background task broken on purpose' },

@@ -138,7 +138,13 @@ async function startService<Env extends z.ZodRawShape>(
 
   const readinessChecks: ReadinessChecks = {
     ...(options.uses.mongo ? { mongo: mongooseConnected } : {}),
-    ...(bus ? { nats: () => bus.isConnected() } : {}),
+    ...(bus
+      ? {
+          nats: () => bus.isConnected(),
+          // Every listener the service started, through `listeners` or a background task.
+          listeners: () => [...bus.listeners].every((listener) => listener.isConsuming()),
+        }
+      : {}),
     ...options.readinessChecks?.(runtime),
   };
   const app = options.createApp(runtime, readinessChecks);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -117,6 +117,8 @@ export interface TestServer {
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts the server again on the same port with the same data (stops it first if running). */
   restart(): Promise<void>;
+  /** Starts the server again on the same port with its data gone, as after losing its storage. */
+  restartEmpty(): Promise<void>;
   /** Stops the server and removes its data. */
   stop(): Promise<void>;
 }
@@ -149,6 +151,12 @@ export async function startTestServer(spec: TestServerSpec): Promise<TestServer>
     kill: (signal) => server.kill(signal),
     restart: async () => {
       await server.kill();
+      await server.start();
+    },
+    restartEmpty: async () => {
+      await server.kill();
+      await removeDir(dataDir);
+      await mkdir(dataDir);
       await server.start();
     },
     stop: async () => {

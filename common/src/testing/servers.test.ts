@@ -47,7 +47,7 @@ describe('startNatsServer', () => {
 });
 
 describe('startRedisServer', () => {
-  it('serves Redis on a free port, keeps data across a restart, and cleans up', async () => {
+  it('serves Redis on a free port, keeps data across a restart, loses it on an empty restart, and cleans up', async () => {
     const redis = await startRedisServer();
     try {
       expect(redis.port).not.toBe(6379);
@@ -55,6 +55,8 @@ describe('startRedisServer', () => {
       await redis.kill();
       await redis.restart();
       expect(await talk(redis.port, 'GET greeting\r\n')).toBe('$5\r\nhello\r\n');
+      await redis.restartEmpty();
+      expect(await talk(redis.port, 'GET greeting\r\n')).toBe('$-1\r\n');
     } finally {
       await redis.stop();
     }
