@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, type JsMsg } from '@nats-io/jetstream';
 import { createMemoryLogger } from '../testing/memory-logger';
 import { startNatsServer, type TestNatsServer } from '../testing/nats-server';
-import { waitFor, waitForEvent } from '../testing/wait';
+import { waitFor, waitForConsumer, waitForEvent } from '../testing/wait';
 import { connectBus, DEAD_LETTER_STREAM, EVENT_STREAM, type Bus } from './bus';
 import { EventTooEarlyError, InvalidEventError } from './errors';
 import { Listener, type DeadLetterRecord, type ListenerOptions } from './listener';
@@ -152,20 +152,82 @@ describe('listener', () => {
     );
   });
 
-  it('redelivers a too-early event later, without reporting a failure, and then handles it', async () => {
+  it('redelivers a too-early event later, beyond maxDeliveries, without reporting a failure, and then handles it', async () => {
     const seen: string[] = [];
     let handled: TicketData | undefined;
-    await listener('early', async (data) => {
-      seen.push(data.title);
-      if (data.title === 'v1' && !seen.includes('v0')) throw new EventTooEarlyError('waiting for v0');
-      if (data.title === 'v1') handled = data;
-    }).listen();
+    await listener(
+      'early',
+      async (data) => {
+        seen.push(data.title);
+        if (data.title === 'v1' && !seen.includes('v0')) throw new EventTooEarlyError('waiting for v0');
+        if (data.title === 'v1') handled = data;
+      },
+      { maxDeliveries: 2 },
+    ).listen();
     await publisher.publish(ticket('v1'));
-    await waitFor(() => seen.filter((t) => t === 'v1').length >= 2);
+    await waitFor(() => seen.filter((t) => t === 'v1').length >= 4);
     await publisher.publish(ticket('v0'));
     await waitFor(() => handled);
     expect(logger.entries.filter((e) => e.level === 'warn' || e.level === 'error')).toEqual([]);
     expect(logger.entries.some((e) => e.msg === 'event too early, redelivering later')).toBe(true);
+    const jsm = await bus.jetstreamManager();
+    expect((await jsm.streams.info(DEAD_LETTER_STREAM)).state.messages).toBe(0);
+  });
+
+  it('dead-letters a too-early event once maxTooEarlyWaitMs has passed since it was published', async () => {
+    const good: string[] = [];
+    let earlyAttempts = 0;
+    await listener(
+      'too-early',
+      async (data) => {
+        if (data.title === 'early') {
+          earlyAttempts += 1;
+          throw new EventTooEarlyError('waiting for an event that never comes');
+        }
+        good.push(data.title);
+      },
+      { maxDeliveries: 2, maxTooEarlyWaitMs: 500, maxRetryDelayMs: 100 },
+    ).listen();
+
+    const publishedAt = Date.now();
+    const early = await publisher.publish(ticket('early'));
+    await publisher.publish(ticket('after'));
+
+    const { data } = await waitForEvent(bus, `deadletter.${Subjects.TicketCreated}`);
+    const record = data as DeadLetterRecord;
+    expect(record).toMatchObject({
+      streamSequence: early.seq,
+      consumer: 'too-early-ticket-created',
+      eventId: early.eventId,
+      reason: 'too-early-timeout',
+      error: 'waiting for an event that never comes',
+    });
+    expect(record.deliveryCount).toBeGreaterThan(2);
+    expect(Date.parse(record.deadLetteredAt) - publishedAt).toBeGreaterThanOrEqual(500);
+    expect(good).toEqual(['after']);
+
+    const attempts = earlyAttempts;
+    await waitForConsumer(bus, 'too-early-ticket-created');
+    expect(earlyAttempts).toBe(attempts);
+  });
+
+  it('retries storing a dead letter that could not be stored', async () => {
+    const jsm = await bus.jetstreamManager();
+    await jsm.streams.delete(DEAD_LETTER_STREAM);
+    await listener(
+      'no-dead-letter-stream',
+      async () => {
+        throw new Error('cannot apply');
+      },
+      { maxDeliveries: 1 },
+    ).listen();
+    const poison = await publisher.publish(ticket('poison'));
+    await waitFor(() => logger.entries.some((e) => e.msg === 'could not store dead letter, redelivering later'));
+
+    await bus.ensureStream();
+    const { data } = await waitForEvent(bus, `deadletter.${Subjects.TicketCreated}`);
+    expect(data).toMatchObject({ streamSequence: poison.seq, reason: 'max-deliveries' });
+    await waitForConsumer(bus, 'no-dead-letter-stream-ticket-created');
   });
 
   it('dead-letters a message after bounded deliveries while later messages still flow', async () => {
@@ -232,6 +294,14 @@ describe('listener', () => {
 
   it('provisions stream and consumer idempotently, updating changed settings', async () => {
     await Promise.all([bus.ensureStream(), bus.ensureStream()]);
+    const jsm = await bus.jetstreamManager();
+    // As an earlier version left it: the server stopped redelivering after 13 deliveries.
+    await jsm.consumers.add(EVENT_STREAM, {
+      durable_name: 'twice-ticket-created',
+      filter_subject: Subjects.TicketCreated,
+      ack_policy: AckPolicy.Explicit,
+      max_deliver: 13,
+    });
     const handled: string[] = [];
     const handler = async (data: TicketData) => {
       handled.push(data.title);
@@ -239,9 +309,9 @@ describe('listener', () => {
     await Promise.all([listener('twice', handler).listen(), listener('twice', handler).listen()]);
     await listener('twice', handler, { ackWaitMs: 3_000 }).listen();
 
-    const jsm = await bus.jetstreamManager();
     const info = await jsm.consumers.info(EVENT_STREAM, 'twice-ticket-created');
     expect(info.config.ack_wait).toBe(3_000 * 1_000_000);
+    expect(info.config.max_deliver).toBe(-1);
     expect(info.config.filter_subject).toBe(Subjects.TicketCreated);
     const names = (await jsm.consumers.list(EVENT_STREAM).next()).map((c) => c.name);
     expect(names.filter((name) => name.startsWith('twice'))).toEqual(['twice-ticket-created']);

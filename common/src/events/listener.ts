@@ -6,7 +6,7 @@ import {
   type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/transport-node';
+import { millis, nanos } from '@nats-io/transport-node';
 import { errorMessage } from '../errors/error-message';
 import { backoffDelay } from '../kit/backoff';
 import { DEAD_LETTER_SUBJECT_PREFIX, EVENT_STREAM, isJetStreamApiError, type Bus, type BusLogger } from './bus';
@@ -18,8 +18,14 @@ export interface ListenerOptions {
   serviceName: string;
   /** How long a delivered message may stay unacknowledged before it is redelivered. */
   ackWaitMs?: number;
-  /** Deliveries after which a failing message is dead-lettered. */
+  /** Deliveries after which a message whose handler fails (other than too early) is dead-lettered. */
   maxDeliveries?: number;
+  /**
+   * How long after it was published an event that is too early (EventTooEarlyError) is still
+   * redelivered; then it is dead-lettered. Bounded by time rather than by deliveries, because
+   * the event it waits for may take long (its own retries, an outage of its publisher).
+   */
+  maxTooEarlyWaitMs?: number;
   /**
    * Delay before the first redelivery of a failed or too-early message, and before the first
    * attempt to consume again after consuming stopped; doubles each time.
@@ -35,22 +41,23 @@ export interface DeadLetterRecord {
   consumer: string;
   deliveryCount: number;
   eventId: string | null;
-  reason: 'invalid-payload' | 'max-deliveries';
+  reason: 'invalid-payload' | 'max-deliveries' | 'too-early-timeout';
   error: string;
   /** The original message body, as received. */
   payload: string;
   deadLetteredAt: string;
 }
 
-// Extra deliveries the server allows beyond `maxDeliveries`, so that a dead-letter
-// publish that failed (NATS hiccup) is retried instead of the message vanishing.
-const DEAD_LETTER_RETRIES = 3;
+// The server never stops redelivering: the listener enforces both bounds (deliveries for
+// failures, time for too-early events), and a dead-letter publish that failed is retried.
+const UNLIMITED_DELIVERIES = -1;
 
 /**
  * Consumes one subject through a durable pull consumer shared by every replica of
  * the service, one message at a time. `onMessage` resolving acks the message;
- * throwing redelivers it later with backoff, up to `maxDeliveries`, then the message
- * is dead-lettered and terminated so it never blocks the ones behind it.
+ * throwing redelivers it later with backoff, up to `maxDeliveries` (or, for an event
+ * that is too early, until `maxTooEarlyWaitMs` after it was published), then the
+ * message is dead-lettered and terminated so it never blocks the ones behind it.
  *
  * Consuming keeps itself going: when it stops (stream or consumer gone, e.g. NATS
  * restarted with an empty store or the consumer deleted by hand, or heartbeats
@@ -65,6 +72,7 @@ export abstract class Listener<E extends BaseEvent> {
   private readonly serviceName: string;
   private readonly ackWaitMs: number;
   private readonly maxDeliveries: number;
+  private readonly maxTooEarlyWaitMs: number;
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
   /** Set while messages are being pulled. */
@@ -82,6 +90,7 @@ export abstract class Listener<E extends BaseEvent> {
     this.serviceName = options.serviceName;
     this.ackWaitMs = options.ackWaitMs ?? 30_000;
     this.maxDeliveries = options.maxDeliveries ?? 10;
+    this.maxTooEarlyWaitMs = options.maxTooEarlyWaitMs ?? 3_600_000;
     this.retryDelayMs = options.retryDelayMs ?? 1_000;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 60_000;
   }
@@ -184,7 +193,7 @@ export abstract class Listener<E extends BaseEvent> {
   private async ensureConsumer(jsm: JetStreamManager): Promise<void> {
     const settings = {
       ack_wait: nanos(this.ackWaitMs),
-      max_deliver: this.maxDeliveries + DEAD_LETTER_RETRIES,
+      max_deliver: UNLIMITED_DELIVERIES,
     };
     try {
       await jsm.consumers.info(EVENT_STREAM, this.durableName);
@@ -266,14 +275,20 @@ export abstract class Listener<E extends BaseEvent> {
       await this.onMessage(data, msg);
       msg.ack();
     } catch (err) {
-      if (deliveryCount >= this.maxDeliveries) {
-        await this.deadLetter(msg, context, 'max-deliveries', err);
-        return;
-      }
       const delayMs = backoffDelay(deliveryCount, this.retryDelayMs, this.maxRetryDelayMs);
       if (err instanceof EventTooEarlyError) {
+        // Stream time of the message: when it was published.
+        const waitedMs = Date.now() - millis(msg.info.timestampNanos);
+        if (waitedMs >= this.maxTooEarlyWaitMs) {
+          await this.deadLetter(msg, context, 'too-early-timeout', err);
+          return;
+        }
         this.logger.info({ ...context, delayMs, reason: err.message }, 'event too early, redelivering later');
       } else {
+        if (deliveryCount >= this.maxDeliveries) {
+          await this.deadLetter(msg, context, 'max-deliveries', err);
+          return;
+        }
         this.logger.warn({ ...context, delayMs, err }, 'event handler failed, redelivering later');
       }
       msg.nak(delayMs);
