@@ -36,6 +36,11 @@ export interface ConnectBusOptions {
   reconnectTimeWaitMs?: number;
   /** How long a publish waits for the stream's acknowledgement. */
   requestTimeoutMs?: number;
+  /**
+   * Whether to keep trying until the first connection succeeds (default) or to reject at once:
+   * a service waits for NATS, a command-line tool says it cannot reach it.
+   */
+  waitForFirstConnect?: boolean;
 }
 
 /** What readiness asks of each listener consuming through the bus. */
@@ -74,7 +79,7 @@ export async function connectBus(options: ConnectBusOptions): Promise<Bus> {
     name: options.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: options.reconnectTimeWaitMs ?? 1000,
-    waitOnFirstConnect: true,
+    waitOnFirstConnect: options.waitForFirstConnect ?? true,
   });
   let connected = true;
   logger.info({ server: nc.getServer(), name: options.name }, 'connected to NATS');

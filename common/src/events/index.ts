@@ -4,5 +4,6 @@ export * from './errors';
 export * from './bus';
 export * from './publisher';
 export * from './listener';
+export * from './dead-letters';
 export * from './outbox';
 export * from './replica';
