@@ -52,8 +52,8 @@ interface Upstream {
 /**
  * A reverse proxy (http-proxy-3) with the ingress's routing rules: path prefixes to services,
  * every path outside /api to the web client, round robin over each one's instances, skipping an
- * instance that refuses connections (stopped or not yet listening), 502 in the API's error
- * format when none is up. Bodies and answers are streamed both ways (server-sent events arrive
+ * instance that refuses connections (stopped or not yet listening) and, for a GET or HEAD, one
+ * that fails before answering (gone with the request), 502 in the API's error format when none is up. Bodies and answers are streamed both ways (server-sent events arrive
  * as they are sent) and WebSocket upgrades are proxied (Next's hot reload). An /api path no
  * service claims gets the 404 a service gives for an unknown route, not the client's page: API
  * callers always get the API's error format.
@@ -98,7 +98,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // connection has consumed nothing of the body, so the request can still go to the next instance.
     const body = new PassThrough();
     proxy.web(req, res, { target: { host: options.host, port }, buffer: body }, (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ECONNREFUSED') {
+      if (error.code === 'ECONNREFUSED' || (!res.headersSent && canBeSentAgain(req))) {
         forward(req, res, upstream, first, tried + 1);
         return;
       }
@@ -164,6 +164,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await closed;
     },
   };
+}
+
+/**
+ * Whether a request that may have reached an instance that then failed (killed while it had the
+ * request) can go to another one: it changes nothing and has no body, whose bytes went to the first.
+ * Piping its ended stream again ends the next body at once (see 'proxyReq' above).
+ */
+function canBeSentAgain(req: IncomingMessage): boolean {
+  const withoutBody = req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
+  return (req.method === 'GET' || req.method === 'HEAD') && withoutBody;
 }
 
 /** The index of the instance whose turn it is, moving the turn on. */

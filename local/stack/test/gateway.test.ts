@@ -196,6 +196,24 @@ test('takes the instances in turn and skips one that refuses connections, body i
   ]);
 });
 
+test('sends a GET on to the next instance when one fails before answering (killed with it), never a POST', async () => {
+  // Takes each request and drops its connection, as an instance killed while it had the request.
+  const dropping = await listening(createServer((req) => req.socket.destroy()));
+  const url = await start([
+    { prefix: '/api/orders', service: 'orders', ports: [dropping, await instance('orders#2')] },
+  ]);
+  expect(await answeredBy(url, '/api/orders/1')).toBe('orders#2');
+  expect(await answeredBy(url, '/api/orders/2')).toBe('orders#2');
+  // The dropping instance's turn again: a POST that may have been carried out is not sent twice.
+  const post = await fetch(`${url}/api/orders`, { method: 'POST', body: '{}' });
+  expect(post.status).toBe(502);
+  expect(await post.json()).toEqual({ errors: [{ message: 'The orders service did not answer' }] });
+  expect(seen.map(({ instance, method, url: path }) => `${instance}: ${method} ${path}`)).toEqual([
+    'orders#2: GET /api/orders/1',
+    'orders#2: GET /api/orders/2',
+  ]);
+});
+
 test('502 in the API error format when no instance accepts connections', async () => {
   const [first, second] = await freePorts(2);
   const url = await start([{ prefix: '/api/payments', service: 'payments', ports: [first, second] }]);
