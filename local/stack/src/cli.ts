@@ -1,7 +1,8 @@
 // `npm start` and `npm run dev` run this through scripts/start.mjs: the whole system in the
-// foreground until Ctrl-C or SIGTERM. Arguments: `--replicas N`, `--dev` (services in watch
-// mode instead of their builds, the client under `next dev`), `--no-client` (no web client: `/`
-// lists the APIs). Settings come from the environment (see README.md):
+// foreground until Ctrl-C or SIGTERM. A process that exits by itself is restarted with a notice;
+// one that keeps failing to start stops everything, exit code 1. Arguments: `--replicas N`,
+// `--dev` (services in watch mode instead of their builds, the client under `next dev`),
+// `--no-client` (no web client: `/` lists the APIs). Settings come from the environment (see README.md):
 //   REPLICAS                            instances of each service (like --replicas)
 //   CLIENT                              0: no web client (like --no-client)
 //   GATEWAY_PORT                        where the system is reached (3000)
@@ -180,7 +181,8 @@ async function main(): Promise<void> {
         if (exitCode !== undefined && logLevelOf(line) < WARN_LEVEL) return;
         console.log(`${instance.padEnd(prefixWidth)} | ${compactLogLine(line)}`);
       },
-      onCrash: (message) => {
+      onNotice: (message) => console.log(message),
+      onGiveUp: (message) => {
         console.error(`npm start: ${message}; stopping everything`);
         requestStop(1);
       },

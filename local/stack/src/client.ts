@@ -17,7 +17,10 @@ export interface ClientOptions {
   logFile: string;
   onLine?: (line: string) => void;
   startTimeoutMs: number;
-  onUnexpectedExit: (message: string) => void;
+  /** See ChildServerSpec.onNotice. */
+  onNotice: (message: string) => void;
+  /** See ChildServerSpec.onGiveUp. */
+  onGiveUp: (message: string) => void;
   /** The repository whose client/ runs; this one by default. */
   root?: string;
 }
@@ -28,7 +31,8 @@ const HEALTH_PROBE_TIMEOUT_MS = 15_000;
 /**
  * Starts the Next.js web client and resolves once its /healthz answers 200. For `next start`,
  * its production build is made first when it is missing or older than its sources. A build or
- * a server that fails is a StackStartError naming the client.
+ * a server that fails is a StackStartError naming the client. Once ready, it is restarted when it
+ * exits by itself (see ChildServer).
  */
 export async function startClient(options: ClientOptions): Promise<ChildServer> {
   const clientDir = path.join(options.root ?? repoRoot, 'client');
@@ -63,7 +67,8 @@ export async function startClient(options: ClientOptions): Promise<ChildServer> 
     describeLine: errorLine,
     isReady: () => answersOk(`http://${HOST}:${options.port}/healthz`, HEALTH_PROBE_TIMEOUT_MS),
     startTimeoutMs: options.startTimeoutMs,
-    onUnexpectedExit: options.onUnexpectedExit,
+    onNotice: options.onNotice,
+    onGiveUp: options.onGiveUp,
   });
 }
 

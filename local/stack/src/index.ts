@@ -7,6 +7,7 @@ export type {
   InfrastructureOptions,
   InfrastructureUrls,
   ServerChoice,
+  ServerProcessName,
 } from './infrastructure';
 export { SERVICE_NAMES } from './services';
 export type { RunMode, ServiceName } from './services';

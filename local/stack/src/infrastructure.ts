@@ -1,7 +1,7 @@
-import { accessSync, appendFileSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startEmbeddedMongo } from '@ticketing/embedded-mongo';
-import { startChildServer } from './child-server';
+import { startChildServer, type ChildServer } from './child-server';
 import { StackStartError } from './errors';
 import { natsAnswers, portIsFree, redisAnswers } from './probes';
 
@@ -18,8 +18,10 @@ export interface InfrastructureOptions {
   binaries?: { natsServer?: string; redisServer?: string };
   /** How long a spawned server may take to answer; 15 s by default. */
   startTimeoutMs?: number;
-  /** Called when a server exits by itself while it should be running. */
-  onCrash?: (message: string) => void;
+  /** Each restart of NATS or Redis after it exited by itself, and each return (see ChildServerSpec.onNotice). */
+  onNotice?: (message: string) => void;
+  /** NATS or Redis keeps failing to start again: restarts are given up (see ChildServerSpec.onGiveUp). */
+  onGiveUp?: (message: string) => void;
 }
 
 export interface InfrastructureUrls {
@@ -30,11 +32,22 @@ export interface InfrastructureUrls {
 
 export type InfrastructureName = keyof InfrastructureUrls;
 
+/** The servers that run as child processes; MongoDB is an engine inside the launcher's own process. */
+export type ServerProcessName = 'nats' | 'redis';
+
 export interface Infrastructure {
   /** Where each server is reached, whether it was started here or given as a URL. */
   urls: InfrastructureUrls;
   /** The servers started here, in start order. */
   started: InfrastructureName[];
+  /** NATS and Redis if started here: supervised, restarted when they exit by themselves. */
+  processes: ChildServer[];
+  /**
+   * Kills a server started here at once (SIGKILL, an abrupt loss), deletes its data if asked (NATS's
+   * JetStream store, Redis's append-only file), starts it again on the same port and resolves once
+   * it answers again. Rejects for a server given by URL.
+   */
+  restartServer(name: ServerProcessName, options?: { wipeData?: boolean }): Promise<void>;
   /** Stops what was started here, last started first. */
   stop(): Promise<void>;
 }
@@ -46,13 +59,15 @@ export const HOST = '127.0.0.1';
  * Starts MongoDB (the embedded engine, in this process), NATS with JetStream and Redis
  * (child processes), each with its data under `dataDir`, and resolves once each answers.
  * Ports and binaries are checked before anything starts; if a server still fails to
- * start, the ones already started are stopped and a StackStartError says why.
+ * start, the ones already started are stopped and a StackStartError says why. Once started,
+ * NATS and Redis are supervised: restarted with the same port and data when they exit by themselves.
  */
 export async function startInfrastructure(options: InfrastructureOptions): Promise<Infrastructure> {
   const natsServer = options.binaries?.natsServer ?? 'nats-server';
   const redisServer = options.binaries?.redisServer ?? 'redis-server';
   const startTimeoutMs = options.startTimeoutMs ?? 15_000;
-  const onCrash = options.onCrash ?? (() => undefined);
+  const onNotice = options.onNotice ?? (() => undefined);
+  const onGiveUp = options.onGiveUp ?? (() => undefined);
   const logsDir = path.join(options.dataDir, 'logs');
 
   if ('port' in options.nats) requireBinary('nats', natsServer, 'nats-server');
@@ -65,6 +80,7 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
   }
 
   const started: InfrastructureName[] = [];
+  const processes: Partial<Record<ServerProcessName, { server: ChildServer; dataDir: string }>> = {};
   const stoppers: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const stopOne of stoppers.splice(0).reverse()) await stopOne();
@@ -103,9 +119,11 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
         logFile: path.join(logsDir, 'nats.log'),
         isReady: () => natsAnswers(HOST, port),
         startTimeoutMs,
-        onUnexpectedExit: onCrash,
+        onNotice,
+        onGiveUp,
       });
       stoppers.push(() => nats.stop());
+      processes.nats = { server: nats, dataDir: storeDir };
       started.push('nats');
       natsUrl = `nats://${HOST}:${port}`;
     } else {
@@ -125,20 +143,42 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
         logFile: path.join(logsDir, 'redis.log'),
         isReady: () => redisAnswers(HOST, port),
         startTimeoutMs,
-        onUnexpectedExit: onCrash,
+        onNotice,
+        onGiveUp,
       });
       stoppers.push(() => redis.stop());
+      processes.redis = { server: redis, dataDir: dir };
       started.push('redis');
       redisUrl = `redis://${HOST}:${port}`;
     } else {
       redisUrl = options.redis.url;
     }
 
-    return { urls: { mongo: mongoUrl, nats: natsUrl, redis: redisUrl }, started, stop };
+    const urls = { mongo: mongoUrl, nats: natsUrl, redis: redisUrl };
+    const restartServer = async (name: ServerProcessName, restartOptions: { wipeData?: boolean } = {}) => {
+      const supervised = processes[name];
+      if (!supervised) throw new Error(`${name} was not started here: it is used at ${urls[name]}`);
+      await supervised.server.restart({
+        signal: 'SIGKILL',
+        beforeStart: restartOptions.wipeData ? () => emptyDir(supervised.dataDir) : undefined,
+      });
+    };
+    return {
+      urls,
+      started,
+      processes: Object.values(processes).map(({ server }) => server),
+      restartServer,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+function emptyDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
 }
 
 /** Fails with an installation hint unless `command` is an executable path or on PATH. */

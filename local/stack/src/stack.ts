@@ -6,7 +6,13 @@ import { startChildServer, type ChildServer } from './child-server';
 import { startClient } from './client';
 import { StackStartError } from './errors';
 import { startGateway } from './gateway';
-import { HOST, startInfrastructure, type InfrastructureUrls, type ServerChoice } from './infrastructure';
+import {
+  HOST,
+  startInfrastructure,
+  type InfrastructureUrls,
+  type ServerChoice,
+  type ServerProcessName,
+} from './infrastructure';
 import { landingPage } from './landing-page';
 import { compactLogLine } from './log-lines';
 import { answersOk, pickFreePorts, portIsFree } from './probes';
@@ -65,8 +71,18 @@ export interface StackOptions {
    * file gets them all in any case), and the gateway's proxy errors (`gateway`).
    */
   onServiceLine?: (instance: string, line: string) => void;
-  /** Called when a server, a service or the client exits by itself while the stack runs. */
-  onCrash?: (message: string) => void;
+  /**
+   * One line for each restart of a process that exited by itself (a service instance, the client,
+   * NATS or Redis: each is started again with the same port, data and environment, after a wait of
+   * 0.5 s doubling up to 10 s for restarts in a row) and one when it is back: `orders#2 was killed
+   * by SIGKILL; restarting in 0.5 s (restart 1)`, `orders#2 is back`.
+   */
+  onNotice?: (message: string) => void;
+  /**
+   * Called once when restarts of a process are given up: it exited before it was ready 5 times in a
+   * row. The stack is no longer whole; the caller should stop it.
+   */
+  onGiveUp?: (message: string) => void;
 }
 
 export interface ServiceInstance {
@@ -89,6 +105,31 @@ export interface Stack {
   /** The web client, if it runs: reached through the gateway's `url`, or directly here. */
   client?: { port: number; url: string; logFile: string };
   logsDir: string;
+  /**
+   * The OS pid of a supervised process, by its name as in messages: a service instance (`orders`,
+   * or `orders#2` with replicas), `client`, and `nats` and `redis` when started here (MongoDB is an
+   * engine inside the launcher's own process). Undefined while it has no process (waiting to be
+   * restarted); set while its process runs, ready or still starting. Throws for an unknown name.
+   */
+  pid(name: string): number | undefined;
+  /**
+   * Sends `signal` to a supervised process (see pid for the names); one that exits from it is
+   * restarted as after any crash. Throws for an unknown name and when the process is not running.
+   */
+  kill(name: string, signal: NodeJS.Signals): void;
+  /**
+   * Kills NATS or Redis at once (SIGKILL, an abrupt loss), deletes its data if asked (NATS's
+   * JetStream store, Redis's append-only file) so that it comes back empty, starts it again on the
+   * same port without waiting, and resolves once it answers again.
+   */
+  restartServer(name: ServerProcessName, options?: { wipeData?: boolean }): Promise<void>;
+  /**
+   * Resolves once a supervised process (see pid for the names) is running and ready (a service:
+   * its /readyz answers 200): at once if it is, or, after kill() sent it a signal that ends a
+   * process, once the process started after it is. Rejects after `timeoutMs` (60 s by default),
+   * and when its restarts are given up or the stack is stopped.
+   */
+  whenUp(name: string, timeoutMs?: number): Promise<void>;
   /** Stops everything: gateway, client and services, fake Stripe, then the servers. */
   stop(): Promise<void>;
 }
@@ -101,7 +142,8 @@ const FAKE_STRIPE_SECRET_KEY = 'sk_test_local_stack';
  * the web client if asked (see StackOptions.client) and the gateway in front of them. Anything
  * that keeps it from starting (a busy port, a missing binary or build, a client build that
  * fails, a service or client that exits or is not ready in time) stops what had started and
- * throws a StackStartError saying why in one line.
+ * throws a StackStartError saying why in one line. Once started, every child process is supervised
+ * (see StackOptions.onNotice and onGiveUp).
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const runMode = options.runMode ?? 'build';
@@ -127,7 +169,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const stop = async () => {
     for (const stopOne of stoppers.splice(0).reverse()) await stopOne();
   };
-  const onCrash = options.onCrash ?? (() => undefined);
+  const onNotice = options.onNotice ?? (() => undefined);
+  const onGiveUp = options.onGiveUp ?? (() => undefined);
 
   try {
     const infrastructure = await startInfrastructure({
@@ -137,7 +180,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       redis,
       binaries: options.binaries,
       startTimeoutMs: options.infrastructureStartTimeoutMs,
-      onCrash,
+      onNotice,
+      onGiveUp,
     });
     stoppers.push(() => infrastructure.stop());
 
@@ -175,7 +219,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         describeLine: compactLogLine,
         isReady: () => answersOk(`http://${HOST}:${instance.port}/readyz`),
         startTimeoutMs: options.serviceStartTimeoutMs ?? 60_000,
-        onUnexpectedExit: onCrash,
+        onNotice,
+        onGiveUp,
       });
     });
     const clientLogFile = path.join(logsDir, 'client.log');
@@ -189,7 +234,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           logFile: clientLogFile,
           onLine: (line) => options.onServiceLine?.('client', line),
           startTimeoutMs: options.serviceStartTimeoutMs ?? 60_000,
-          onUnexpectedExit: onCrash,
+          onNotice,
+          onGiveUp,
         }),
       );
     }
@@ -202,6 +248,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     });
     const failure = results.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
+    const processes = new Map<string, ChildServer>(
+      [...infrastructure.processes, ...servers].map((server) => [server.name, server]),
+    );
+    const processNamed = (name: string): ChildServer => {
+      const found = processes.get(name);
+      if (!found) throw new Error(`no process named '${name}'; there are ${[...processes.keys()].join(', ')}`);
+      return found;
+    };
 
     const apis = Object.values(SERVICE_APIS) as ServiceApi[];
     const gateway = await startGateway({
@@ -229,6 +283,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           ? undefined
           : { port: clientPort, url: `http://${HOST}:${clientPort}`, logFile: clientLogFile },
       logsDir,
+      pid: (name) => processNamed(name).pid(),
+      kill: (name, signal) => processNamed(name).kill(signal),
+      restartServer: (name, restartOptions) => infrastructure.restartServer(name, restartOptions),
+      whenUp: (name, timeoutMs) => processNamed(name).whenUp(timeoutMs),
       stop,
     };
   } catch (error) {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { allFree, freePorts, listenOn, makeTempDir, removeDir, waitUntil } from './helpers';
+import { allFree, eventually, freePorts, listenOn, makeTempDir, pidListeningOn, removeDir, waitUntil } from './helpers';
 
 const stackDir = path.resolve(__dirname, '..');
 
@@ -80,6 +80,36 @@ test('prints where everything is once ready, then stops cleanly on SIGTERM', asy
   expect(cli.output().stdout).toMatch(/stopping: gateway, client, services, fake Stripe, servers\nstopped\n$/);
   expect(await allFree([...ports.slice(0, 5), ...servicePorts()])).toBe(true);
 }, 90_000);
+
+test('restarts a killed service with a notice and runs on; stops everything, exit code 1, when NATS cannot start again', async () => {
+  const cli = runCli(env, ['--dev']);
+  try {
+    await waitUntil(() => cli.output().stdout.includes('Ticketing is ready'), 60_000);
+    process.kill(pidListeningOn(servicePorts()[1])!, 'SIGKILL');
+    await waitUntil(() => cli.output().stdout.includes('\ntickets is back\n'), 30_000);
+    expect(cli.output().stdout).toContain('\ntickets was killed by SIGKILL; restarting in 0.5 s (restart 1)\n');
+    expect((await fetch(`http://127.0.0.1:${ports[3]}/api/tickets`)).status).toBe(200);
+
+    // Its port taken by another program as soon as it is gone, NATS fails each start again.
+    process.kill(pidListeningOn(ports[1])!, 'SIGKILL');
+    const squatter = await eventually(
+      'the NATS port to be free',
+      () => listenOn(ports[1]).catch(() => undefined),
+      2_000,
+    );
+    try {
+      expect(await cli.exited).toBe(1);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  } finally {
+    cli.child.kill('SIGTERM');
+  }
+  expect(cli.output().stderr).toMatch(
+    /^npm start: nats exited with code 1 before it was ready: .*address already in use.* \(see .+nats\.log\) \(5 times in a row\); stopping everything\n$/,
+  );
+  expect(await allFree([...ports.slice(0, 5), ...servicePorts()])).toBe(true);
+}, 120_000);
 
 test('a busy port: one line on stderr, exit code 1, nothing left running', async () => {
   const squatter = await listenOn(ports[1]);

@@ -87,7 +87,8 @@ function clientStartError(options: Pick<ClientOptions, 'runMode' | 'port' | 'roo
     logFile: path.join(dataDir, 'logs/client.log'),
     // Long enough for `next start` to have logged why it cannot serve.
     startTimeoutMs: 8_000,
-    onUnexpectedExit: () => undefined,
+    onNotice: () => undefined,
+    onGiveUp: () => undefined,
   }).then(
     // Not expected: stopped, so that the test fails without leaving it running.
     async (client) => client.stop(),

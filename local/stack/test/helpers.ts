@@ -1,7 +1,10 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { firstLineAnswered, portIsFree } from '../src/probes';
 
 /** Distinct free loopback ports, held open together while choosing so none repeats. */
@@ -36,9 +39,62 @@ export async function allFree(ports: number[]): Promise<boolean> {
   return free.every(Boolean);
 }
 
+/**
+ * Whether the process exists and has not died: a zombie waits only for its parent to collect it
+ * (read from Linux's /proc).
+ */
+export function isRunning(pid: number): boolean {
+  try {
+    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0];
+    return state !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** The pid of the process listening on a TCP port of 127.0.0.1, found through Linux's /proc. */
+export function pidListeningOn(port: number): number | undefined {
+  const address = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const LISTEN = '0A';
+  const sockets = new Set(
+    readFileSync('/proc/net/tcp', 'utf8')
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter((fields) => fields[1] === address && fields[3] === LISTEN)
+      .map((fields) => `socket:[${fields[9]}]`),
+  );
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let descriptors: string[];
+    try {
+      descriptors = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue; // Gone meanwhile.
+    }
+    for (const descriptor of descriptors) {
+      try {
+        if (sockets.has(readlinkSync(`/proc/${pid}/fd/${descriptor}`))) return Number(pid);
+      } catch {
+        // Closed meanwhile.
+      }
+    }
+  }
+  return undefined;
+}
+
 /** Sends one Redis command in inline form and resolves with the first line of the reply. */
 export function redisCommand(port: number, command: string): Promise<string | undefined> {
   return firstLineAnswered('127.0.0.1', port, `${command}\r\n`);
+}
+
+/** The number of messages in each JetStream stream, by name, read on a connection of its own. */
+export async function streamMessages(natsUrl: string): Promise<Record<string, number>> {
+  const nats = await connect({ servers: natsUrl });
+  try {
+    const streams = await (await jetstreamManager(nats)).streams.list().next();
+    return Object.fromEntries(streams.map((stream) => [stream.config.name, stream.state.messages]));
+  } finally {
+    await nats.close();
+  }
 }
 
 /** Polls `condition` until it holds; fails after `timeoutMs`. */

@@ -1,9 +1,18 @@
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { MongoClient } from 'mongodb';
 import { startInfrastructure, type Infrastructure, type InfrastructureOptions } from '../src/infrastructure';
 import { StackStartError } from '../src/errors';
-import { allFree, freePorts, listenOn, makeTempDir, redisCommand, removeDir, waitUntil } from './helpers';
+import {
+  allFree,
+  freePorts,
+  listenOn,
+  makeTempDir,
+  redisCommand,
+  removeDir,
+  streamMessages,
+  waitUntil,
+} from './helpers';
 
 let dataDir: string;
 let ports: { mongo: number; nats: number; redis: number };
@@ -140,10 +149,52 @@ test('stops the servers already started when a later one dies while starting', a
   expect(await allFree([ports.mongo, ports.nats, ports.redis])).toBe(true);
 });
 
-test('reports a server that exits by itself while the stack runs', async () => {
-  const crashes: string[] = [];
-  infrastructure = await startInfrastructure(options({ onCrash: (message) => crashes.push(message) }));
+test('restarts a server that exits by itself, with its data, telling each step in one line', async () => {
+  const notices: string[] = [];
+  infrastructure = await startInfrastructure(options({ onNotice: (message) => notices.push(message) }));
+  const redis = infrastructure.processes.find((server) => server.name === 'redis')!;
+  const pidBefore = redis.pid();
+  expect(await redisCommand(ports.redis, 'SET job 42')).toBe('+OK');
+
   await redisCommand(ports.redis, 'SHUTDOWN NOSAVE');
-  await waitUntil(() => crashes.length > 0);
-  expect(crashes).toEqual([expect.stringMatching(/^redis exited with code 0: .+ \(see .*redis\.log\)$/)]);
+  await waitUntil(() => notices.length === 2, 10_000);
+  expect(notices).toEqual([
+    expect.stringMatching(/^redis exited with code 0: .+ \(see .*redis\.log\); restarting in 0\.5 s \(restart 1\)$/),
+    'redis is back',
+  ]);
+  expect(redis.pid()).not.toBe(pidBefore);
+  expect(await redisCommand(ports.redis, 'GET job')).toBe('$2');
+});
+
+test('restarts NATS and Redis on demand, with their data or without', async () => {
+  infrastructure = await startInfrastructure(options());
+  const natsUrl = infrastructure.urls.nats;
+  const nats = await connect({ servers: natsUrl });
+  try {
+    await (await jetstreamManager(nats)).streams.add({ name: 'events', subjects: ['ticket.>'] });
+    await jetstream(nats).publish('ticket.created', 'concert');
+  } finally {
+    await nats.close();
+  }
+  const natsServer = infrastructure.processes.find((server) => server.name === 'nats')!;
+  const natsPid = natsServer.pid();
+
+  await infrastructure.restartServer('nats');
+  expect(natsServer.pid()).not.toBe(natsPid);
+  expect(await streamMessages(natsUrl)).toEqual({ events: 1 });
+  await infrastructure.restartServer('nats', { wipeData: true });
+  expect(await streamMessages(natsUrl)).toEqual({});
+
+  expect(await redisCommand(ports.redis, 'SET job 42')).toBe('+OK');
+  await infrastructure.restartServer('redis');
+  expect(await redisCommand(ports.redis, 'GET job')).toBe('$2');
+  await infrastructure.restartServer('redis', { wipeData: true });
+  expect(await redisCommand(ports.redis, 'GET job')).toBe('$-1');
+});
+
+test('refuses to restart a server it did not start', async () => {
+  infrastructure = await startInfrastructure(options({ nats: { url: 'nats://nats.example:4222' } }));
+  await expect(infrastructure.restartServer('nats')).rejects.toThrow(
+    'nats was not started here: it is used at nats://nats.example:4222',
+  );
 });
