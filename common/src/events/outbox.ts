@@ -1,6 +1,7 @@
 import mongoose, { Schema, type ClientSession, type Connection, type Model } from 'mongoose';
 import { backoffDelay } from '../kit/backoff';
 import type { Bus, BusLogger } from './bus';
+import { crashAfterCommitIfTriggered } from './crash-after-commit';
 import { publishEventPayload } from './publisher';
 import { parseEventData, type EventData } from './schemas';
 import type { Subjects } from './subjects';
@@ -89,6 +90,7 @@ export class Outbox {
       if (records.length > 0) await this.model.insertMany(records, { session });
       return value;
     });
+    crashAfterCommitIfTriggered(records.map((record) => record.subject));
     if (this.bus?.isConnected()) {
       try {
         await this.publish(this.bus, records);
