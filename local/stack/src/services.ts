@@ -20,7 +20,7 @@ export const SERVICE_APIS: Partial<Record<ServiceName, ServiceApi>> = {
 /**
  * How the services run: `build` is `node dist/main.js` (what `npm start` uses), `source`
  * compiles the TypeScript sources on load (tests: no build needed), `watch` is `source`
- * restarted on every change (`npm run dev`).
+ * restarted by the launcher on every change of the sources (`npm run dev`, see watch.ts).
  */
 export type RunMode = 'build' | 'source' | 'watch';
 
@@ -33,9 +33,8 @@ export function serviceCommand(name: ServiceName, mode: RunMode): { args: string
   if (mode === 'build') return { args: [path.join(serviceDir, 'dist/main.js')], env: { NODE_ENV: 'production' } };
   // The service's tsconfig has baseUrl at the repository root, so @ticketing/* resolve to their sources.
   const register = ['-r', require.resolve('@swc-node/register')];
-  const watch = mode === 'watch' ? ['--watch'] : [];
   return {
-    args: [...watch, ...register, path.join(serviceDir, 'src/main.ts')],
+    args: [...register, path.join(serviceDir, 'src/main.ts')],
     env: { NODE_ENV: 'development', SWC_NODE_PROJECT: path.join(serviceDir, 'tsconfig.json') },
   };
 }

@@ -26,6 +26,7 @@ import {
   type ServiceApi,
   type ServiceName,
 } from './services';
+import { restartOnChanges, WATCH_MODE_RESTART_POLICY } from './watch';
 
 export interface StackOptions {
   /** Kept across runs: each server's data, the dev JWT key and the logs (in logs/). */
@@ -36,7 +37,11 @@ export interface StackOptions {
   redis?: ServerChoice;
   /** Paths or PATH names of the server binaries. */
   binaries?: { natsServer?: string; redisServer?: string };
-  /** How the services run; `build` (the compiled dist/) by default. */
+  /**
+   * How the services run; `build` (the compiled dist/) by default. In `watch` mode the instances
+   * of a service are restarted, one after the other, when a file of its src/ or of common/src is
+   * created, changed, replaced or deleted.
+   */
   runMode?: RunMode;
   /**
    * The Next.js web client behind the gateway, which sends it every path outside /api: `next
@@ -75,12 +80,14 @@ export interface StackOptions {
    * One line for each restart of a process that exited by itself (a service instance, the client,
    * NATS or Redis: each is started again with the same port, data and environment, after a wait of
    * 0.5 s doubling up to 10 s for restarts in a row) and one when it is back: `orders#2 was killed
-   * by SIGKILL; restarting in 0.5 s (restart 1)`, `orders#2 is back`.
+   * by SIGKILL; restarting in 0.5 s (restart 1)`, `orders#2 is back`. In watch mode also each
+   * restart for a change of the sources: `orders: src/routes/show.ts changed, restarting`.
    */
   onNotice?: (message: string) => void;
   /**
    * Called once when restarts of a process are given up: it exited before it was ready 5 times in a
-   * row. The stack is no longer whole; the caller should stop it.
+   * row. The stack is no longer whole; the caller should stop it. (In watch mode a service that
+   * fails to start is not given up: it waits for the next change of its sources, told by onNotice.)
    */
   onGiveUp?: (message: string) => void;
 }
@@ -220,7 +227,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         isReady: () => answersOk(`http://${HOST}:${instance.port}/readyz`),
         startTimeoutMs: options.serviceStartTimeoutMs ?? 60_000,
         onNotice,
-        onGiveUp,
+        ...(runMode === 'watch'
+          ? { restartPolicy: WATCH_MODE_RESTART_POLICY, onGiveUp: (why) => onNotice(`${why}; waiting for a change`) }
+          : { onGiveUp }),
       });
     });
     const clientLogFile = path.join(logsDir, 'client.log');
@@ -271,6 +280,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       onProxyError: (message) => options.onServiceLine?.('gateway', message),
     });
     stoppers.push(() => gateway.stop());
+
+    if (runMode === 'watch') {
+      const watcher = await restartOnChanges(
+        SERVICE_NAMES.map((service) => ({
+          name: service,
+          dir: path.join(repoRoot, service),
+          // Every service loads common from its sources (see serviceCommand).
+          sourceDirs: [path.join(repoRoot, service, 'src'), path.join(repoRoot, 'common/src')],
+          servers: instances.filter((instance) => instance.service === service).map(({ name }) => processNamed(name)),
+        })),
+        onNotice,
+      );
+      stoppers.push(() => watcher.close());
+    }
 
     return {
       url: gateway.url,
