@@ -76,6 +76,31 @@ describe('createShutdown', () => {
     agent.destroy();
   });
 
+  it('keeps answering on kept-alive connections for a moment, each answer closing its connection', async () => {
+    const server = createServer((_req, res) => res.end('ok'));
+    const port = await listen(server);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const request = () =>
+      new Promise<{ body: string; connection: string | undefined }>((resolve, reject) => {
+        get({ port, host: '127.0.0.1', agent }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ body, connection: res.headers.connection }));
+        }).on('error', reject);
+      });
+    expect(await request()).toEqual({ body: 'ok', connection: 'keep-alive' });
+    const exit = jest.fn();
+
+    const shutdownDone = createShutdown({ server, steps: [], logger: captureLogs().logger, exit, drainMs: 2_000 })(
+      'SIGTERM',
+    );
+    // The kept-alive connection is still served, and told to close rather than being closed under the client.
+    expect(await request()).toEqual({ body: 'ok', connection: 'close' });
+    await shutdownDone;
+    expect(exit).toHaveBeenCalledWith(0);
+    agent.destroy();
+  });
+
   it('ends the live streams first, so an open stream does not hold the server: exits 0 at once', async () => {
     const liveStreams = new LiveStreams();
     const server = createServer((_req, res) => {

@@ -16,6 +16,11 @@ export interface ShutdownOptions {
   /** Run one after the other, in this order, after the server has closed. */
   steps: ShutdownStep[];
   logger: Logger;
+  /**
+   * How long the server keeps serving after shutdown starts, answering every request with
+   * `Connection: close`, before it stops listening and closes its idle connections. Default 500 ms.
+   */
+  drainMs?: number;
   /** After this long the process exits with 1 whatever is still running. Default 10 s. */
   timeoutMs?: number;
   /** Injected by tests; process.exit otherwise. */
@@ -43,8 +48,28 @@ function closeServer(server: Server): Promise<void> {
 }
 
 /**
- * The shutdown sequence, without any signal wiring: end the live streams, stop accepting
- * connections, let in-flight requests finish, run the steps in order, exit 0. A step that fails is
+ * Closing a kept-alive connection that looks idle races with the proxy in front (the gateway,
+ * ingress-nginx) sending its next request on it, which then fails with a reset the proxy cannot
+ * safely retry (a POST). So first every answer says `Connection: close`: the proxy closes each
+ * connection it uses after its answer and stops reusing it. Whatever is still open after `drainMs`
+ * went unused that long, and closing it is no longer a race in practice.
+ */
+async function drainConnections(server: Server, drainMs: number): Promise<void> {
+  if (!server.listening) return;
+  server.prependListener('request', (_req, res) => res.setHeader('Connection', 'close'));
+  const deadline = Date.now() + drainMs;
+  while (Date.now() < deadline && (await openConnections(server)) > 0) {
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SWEEP_MS));
+  }
+}
+
+function openConnections(server: Server): Promise<number> {
+  return new Promise((resolve) => server.getConnections((err, count) => resolve(err ? 0 : count)));
+}
+
+/**
+ * The shutdown sequence, without any signal wiring: end the live streams, drain kept-alive
+ * connections (see drainConnections), stop accepting connections, let in-flight requests finish, run the steps in order, exit 0. A step that fails is
  * logged and the others still run (closing MongoDB matters even if NATS would not
  * drain), then the exit code is 1. Calling it again while it runs, or reaching the
  * timeout, exits 1 at once.
@@ -56,6 +81,7 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
     steps,
     logger,
     timeoutMs = 10_000,
+    drainMs = 500,
     exit = (code: number) => process.exit(code),
   } = options;
   let started = false;
@@ -85,6 +111,7 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
     liveStreams?.closeAll();
     if (server) {
       try {
+        await drainConnections(server, drainMs);
         await closeServer(server);
         logger.info('HTTP server closed');
       } catch (err) {
