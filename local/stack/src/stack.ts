@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startFakeStripe } from '@ticketing/fake-stripe';
+import { startFakeStripe, type FakeStripe } from '@ticketing/fake-stripe';
 import { startChildServer, type ChildServer } from './child-server';
 import { startClient } from './client';
 import { StackStartError } from './errors';
@@ -106,8 +106,8 @@ export interface Stack {
   infrastructure: InfrastructureUrls;
   /** The servers started here (not given by URL), in start order. */
   startedInfrastructure: string[];
-  /** The fake Stripe API, if it runs. */
-  fakeStripe?: { url: string; webhookUrl: string };
+  /** The fake Stripe API, if it runs; `api` is its state (charges, refunds, events) for tests to check. */
+  fakeStripe?: { url: string; webhookUrl: string; api: FakeStripe };
   instances: ServiceInstance[];
   /** The web client, if it runs: reached through the gateway's `url`, or directly here. */
   client?: { port: number; url: string; logFile: string };
@@ -299,7 +299,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       url: gateway.url,
       infrastructure: infrastructure.urls,
       startedInfrastructure: infrastructure.started,
-      fakeStripe: fakeStripe && { url: fakeStripe.url, webhookUrl: `${gatewayUrl}/api/payments/webhook` },
+      fakeStripe: fakeStripe && {
+        url: fakeStripe.url,
+        webhookUrl: `${gatewayUrl}/api/payments/webhook`,
+        api: fakeStripe,
+      },
       instances,
       client:
         clientPort === undefined
