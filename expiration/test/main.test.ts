@@ -51,7 +51,10 @@ it('starts, is ready with Redis and NATS, serves /metrics and shuts down cleanly
       timeoutMs: 20_000,
       description: 'the service to be ready',
     });
-    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ok', checks: { nats: 'ok', redis: 'ok' } });
+    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({
+      status: 'ok',
+      checks: { listeners: 'ok', nats: 'ok', redis: 'ok' },
+    });
     const metrics = await fetch(`${base}/metrics`);
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toContain('expiration_jobs_fired_total 0\n');
