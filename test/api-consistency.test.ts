@@ -37,7 +37,13 @@ const services: Service[] = [
         logger,
         jwtKey: TEST_JWT_KEY,
         jwtExpiresIn: '1h',
-        signinThrottle: { maxFailuresPerEmail: 5, maxFailuresPerClient: 50, windowSeconds: 900 },
+        signinThrottle: {
+          maxFailuresPerEmailAndClient: 5,
+          maxFailuresPerClient: 50,
+          maxFailuresPerEmail: 100,
+          windowSeconds: 900,
+        },
+        signupThrottle: { maxPerClient: 20, windowSeconds: 3600 },
       });
     },
   },

@@ -1,7 +1,12 @@
 import { createServiceApp, type Logger, type ReadinessChecks } from '@ticketing/common';
 import type { Express } from 'express';
 import type { SessionTtl } from './config';
-import { SigninThrottle, type SigninThrottleOptions } from './models/signin-throttle';
+import {
+  SigninThrottle,
+  SignupThrottle,
+  type SigninThrottleOptions,
+  type SignupThrottleOptions,
+} from './models/throttle';
 import { openApiDocument } from './openapi';
 import { currentUserRouter } from './routes/current-user';
 import { signinRouter } from './routes/signin';
@@ -13,6 +18,7 @@ export interface AuthAppOptions {
   jwtKey: string;
   jwtExpiresIn: SessionTtl;
   signinThrottle: SigninThrottleOptions;
+  signupThrottle: SignupThrottleOptions;
   readinessChecks?: ReadinessChecks;
 }
 
@@ -28,7 +34,7 @@ export function createApp(options: AuthAppOptions): Express {
     bodyLimit: BODY_LIMIT,
     openApi: { basePath: '/api/users', document: openApiDocument },
     routers: [
-      signupRouter(session),
+      signupRouter({ ...session, throttle: new SignupThrottle(options.signupThrottle) }),
       signinRouter({ ...session, throttle: new SigninThrottle(options.signinThrottle) }),
       signoutRouter(),
       currentUserRouter(),

@@ -25,9 +25,17 @@ export const authEnv = {
     .regex(DURATION, { error: 'must be a positive number of seconds or a number with a unit (ms, s, m, h, d, w, y)' })
     .default('1d')
     .transform((value): SessionTtl => (/^\d+$/.test(value) ? Number(value) : (value as SessionTtl))),
-  /** Failed sign-ins allowed for one email within the window before it is locked until the window ends. */
-  SIGNIN_MAX_FAILURES_PER_EMAIL: positiveInteger(5),
+  /** Failed sign-ins allowed for one email from one client address within the window. */
+  SIGNIN_MAX_FAILURES_PER_EMAIL_AND_CLIENT: positiveInteger(5),
   /** Failed sign-ins allowed from one client address within the window (higher: many users can share one NAT). */
   SIGNIN_MAX_FAILURES_PER_CLIENT: positiveInteger(50),
+  /**
+   * Failed sign-ins allowed for one email from all addresses together: high, so that a stranger's
+   * guesses do not lock the owner out, yet a ceiling for guessing one account from many addresses.
+   */
+  SIGNIN_MAX_FAILURES_PER_EMAIL: positiveInteger(100),
   SIGNIN_FAILURE_WINDOW_SECONDS: positiveInteger(15 * 60),
+  /** Sign-ups allowed from one client address within their window. */
+  SIGNUP_MAX_PER_CLIENT: positiveInteger(20),
+  SIGNUP_WINDOW_SECONDS: positiveInteger(60 * 60),
 };

@@ -1,7 +1,7 @@
 import { runService } from '@ticketing/common';
 import { createApp } from './app';
 import { authEnv } from './config';
-import { SigninFailureCounter } from './models/signin-throttle';
+import { AttemptCounter } from './models/throttle';
 import { User } from './models/user';
 
 void runService({
@@ -15,15 +15,20 @@ void runService({
       jwtKey: config.JWT_KEY,
       jwtExpiresIn: config.JWT_EXPIRES_IN,
       signinThrottle: {
-        maxFailuresPerEmail: config.SIGNIN_MAX_FAILURES_PER_EMAIL,
+        maxFailuresPerEmailAndClient: config.SIGNIN_MAX_FAILURES_PER_EMAIL_AND_CLIENT,
         maxFailuresPerClient: config.SIGNIN_MAX_FAILURES_PER_CLIENT,
+        maxFailuresPerEmail: config.SIGNIN_MAX_FAILURES_PER_EMAIL,
         windowSeconds: config.SIGNIN_FAILURE_WINDOW_SECONDS,
+      },
+      signupThrottle: {
+        maxPerClient: config.SIGNUP_MAX_PER_CLIENT,
+        windowSeconds: config.SIGNUP_WINDOW_SECONDS,
       },
     }),
   // The unique email index is what refuses duplicate accounts: not ready until it exists.
   readinessChecks: () => ({
     indexes: async () => {
-      await Promise.all([User.init(), SigninFailureCounter.init()]);
+      await Promise.all([User.init(), AttemptCounter.init()]);
       return true;
     },
   }),

@@ -41,6 +41,16 @@ const invalidCredentialFields =
   'Email or password missing, not a string, too long or not valid (e.g. `Email is required`, ' +
   '`Password must be a string`, `Email must be a valid email address`), each with its `field`';
 
+/** A 429 with its Retry-After header. */
+function throttled(description: string) {
+  return {
+    ...errorResponse(description),
+    headers: {
+      'Retry-After': { description: 'Seconds until attempts are accepted again', schema: { type: 'integer' } },
+    },
+  };
+}
+
 export const openApiDocument: OpenApiDocument = {
   openapi: '3.0.3',
   info: apiInfo(
@@ -60,6 +70,9 @@ export const openApiDocument: OpenApiDocument = {
               `${MAX_PASSWORD_LENGTH} characters\`; or \`This email is already in use: sign in instead\` ` +
               '(`field`: `email`)',
           ),
+          429: throttled(
+            'Too many sign-ups from this client address: `Too many sign-ups from this address: try again in N minutes`',
+          ),
         },
       },
     },
@@ -74,15 +87,11 @@ export const openApiDocument: OpenApiDocument = {
               '`Wrong email or password: check both and try again`, without `field`, for an unknown email and a ' +
               'wrong password alike',
           ),
-          429: {
-            ...errorResponse(
-              'Too many failed sign-ins for this email or from this client address: ' +
-                '`Too many failed sign-in attempts: try again in N minutes`',
-            ),
-            headers: {
-              'Retry-After': { description: 'Seconds until attempts are accepted again', schema: { type: 'integer' } },
-            },
-          },
+          429: throttled(
+            'Too many failed sign-ins for this email from this client address, from this client address, or ' +
+              'for this email from all addresses together (a much higher limit): ' +
+              '`Too many failed sign-in attempts: try again in N minutes`',
+          ),
         },
       },
     },

@@ -12,7 +12,12 @@ describe('passwords and hashes', () => {
     const logs = captureLogs({ serviceName: 'auth', level: 'trace' });
     const app = buildApp({
       logger: logs.logger,
-      signinThrottle: { maxFailuresPerEmail: 2, maxFailuresPerClient: 100, windowSeconds: 600 },
+      signinThrottle: {
+        maxFailuresPerEmailAndClient: 2,
+        maxFailuresPerClient: 100,
+        maxFailuresPerEmail: 100,
+        windowSeconds: 600,
+      },
     });
     const post = (path: string, body: object) => request(app).post(path).send(body);
     const responses: Response[] = [];

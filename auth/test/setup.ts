@@ -3,7 +3,7 @@ import { startServiceTestEnvironment, TEST_JWT_KEY, type ServiceTestEnvironment 
 import type { Express } from 'express';
 import request, { type Response } from 'supertest';
 import { createApp, type AuthAppOptions } from '../src/app';
-import { SigninFailureCounter } from '../src/models/signin-throttle';
+import { AttemptCounter } from '../src/models/throttle';
 import { User } from '../src/models/user';
 
 export const PASSWORD = 'correct horse battery';
@@ -16,11 +16,13 @@ export function buildApp(overrides: Partial<AuthAppOptions> = {}): Express {
     jwtExpiresIn: '1d',
     ...overrides,
     signinThrottle: {
-      maxFailuresPerEmail: 100,
+      maxFailuresPerEmailAndClient: 100,
       maxFailuresPerClient: 100,
+      maxFailuresPerEmail: 100,
       windowSeconds: 900,
       ...overrides.signinThrottle,
     },
+    signupThrottle: { maxPerClient: 100, windowSeconds: 900, ...overrides.signupThrottle },
   });
 }
 
@@ -29,7 +31,7 @@ export function useTestEnvironment(): void {
   let environment: ServiceTestEnvironment;
   beforeAll(async () => {
     environment = await startServiceTestEnvironment();
-    await Promise.all([User.init(), SigninFailureCounter.init()]);
+    await Promise.all([User.init(), AttemptCounter.init()]);
   });
   beforeEach(async () => {
     await environment.clearDatabase();
@@ -39,8 +41,10 @@ export function useTestEnvironment(): void {
   });
 }
 
-export function signup(app: Express, email: string, password = PASSWORD) {
-  return request(app).post('/api/users/signup').send({ email, password });
+export function signup(app: Express, email: string, password = PASSWORD, clientAddress?: string) {
+  const req = request(app).post('/api/users/signup');
+  if (clientAddress) req.set('X-Forwarded-For', clientAddress);
+  return req.send({ email, password });
 }
 
 export function signin(app: Express, email: string, password = PASSWORD, clientAddress?: string) {

@@ -2,7 +2,7 @@ import { BadRequestError, validateRequest } from '@ticketing/common';
 import { Router } from 'express';
 import { matchedData } from 'express-validator';
 import { emailField, signinPasswordField } from '../middlewares/credentials';
-import type { SigninThrottle } from '../models/signin-throttle';
+import type { SigninThrottle } from '../models/throttle';
 import { User } from '../models/user';
 import { startSession, type SessionOptions } from '../session';
 

@@ -2,14 +2,17 @@ import { BadRequestError, validateRequest } from '@ticketing/common';
 import { Router } from 'express';
 import { matchedData } from 'express-validator';
 import { emailField, newPasswordField } from '../middlewares/credentials';
+import type { SignupThrottle } from '../models/throttle';
 import { User } from '../models/user';
 import { startSession, type SessionOptions } from '../session';
 
-export function signupRouter(options: SessionOptions): Router {
+export function signupRouter(options: SessionOptions & { throttle: SignupThrottle }): Router {
   const router = Router();
 
   router.post('/api/users/signup', emailField(), newPasswordField(), validateRequest, async (req, res) => {
     const { email, password } = matchedData<{ email: string; password: string }>(req);
+    // req.ip is the client's address as given by a trusted proxy (see trust proxy in the service kit).
+    await options.throttle.admit(req.ip ?? 'unknown');
     const user = await User.register(email, password);
     if (!user) throw new BadRequestError('This email is already in use: sign in instead', 'email');
 

@@ -1,7 +1,7 @@
 import { verifySessionJwt } from '@ticketing/common';
 import { TEST_JWT_KEY } from '@ticketing/common/testing';
 import request from 'supertest';
-import { SigninFailureCounter } from '../../src/models/signin-throttle';
+import { AttemptCounter, type SigninThrottleOptions } from '../../src/models/throttle';
 import { User } from '../../src/models/user';
 import { buildApp, jwtIn, PASSWORD, sessionCookieFrom, setCookies, signin, signup, useTestEnvironment } from '../setup';
 
@@ -10,9 +10,15 @@ useTestEnvironment();
 const WINDOW_SECONDS = 600;
 const app = buildApp();
 
-function throttledApp(limits: { maxFailuresPerEmail?: number; maxFailuresPerClient?: number }) {
+function throttledApp(limits: Partial<SigninThrottleOptions>) {
   return buildApp({
-    signinThrottle: { maxFailuresPerEmail: 100, maxFailuresPerClient: 100, windowSeconds: WINDOW_SECONDS, ...limits },
+    signinThrottle: {
+      maxFailuresPerEmailAndClient: 100,
+      maxFailuresPerClient: 100,
+      maxFailuresPerEmail: 100,
+      windowSeconds: WINDOW_SECONDS,
+      ...limits,
+    },
   });
 }
 
@@ -80,7 +86,7 @@ describe('POST /api/users/signin', () => {
     expect(response.body).toEqual({ errors: [{ message, field }] });
     expect(setCookies(response)).toEqual([]);
     // Not even counted as an attempt: the input never reached the database.
-    expect(await SigninFailureCounter.countDocuments()).toBe(0);
+    expect(await AttemptCounter.countDocuments({ _id: /^signin-/ })).toBe(0);
   });
 
   it('takes a password of 128 characters, however many UTF-16 units they are', async () => {
@@ -122,14 +128,15 @@ describe('POST /api/users/signin', () => {
   });
 
   describe('throttling', () => {
-    it('answers 429 with Retry-After once an email has had too many failures, even for the right password', async () => {
-      const throttled = throttledApp({ maxFailuresPerEmail: 3 });
+    it('stops a client guessing one email after too many failures, while the owner elsewhere still gets in', async () => {
+      const throttled = throttledApp({ maxFailuresPerEmailAndClient: 3 });
       await signup(throttled, 'alice@example.com');
+      await signup(throttled, 'bob@example.com');
 
-      for (const clientAddress of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) {
-        await signin(throttled, 'alice@example.com', 'wrong password', clientAddress).expect(400);
+      for (let guess = 1; guess <= 3; guess++) {
+        await signin(throttled, 'alice@example.com', `guess number ${guess}`, '203.0.113.66').expect(400);
       }
-      const locked = await signin(throttled, 'alice@example.com', PASSWORD, '10.0.0.4');
+      const locked = await signin(throttled, 'alice@example.com', PASSWORD, '203.0.113.66');
 
       expect(locked.status).toBe(429);
       expect(locked.body).toEqual({
@@ -139,31 +146,10 @@ describe('POST /api/users/signin', () => {
       expect(retryAfter).toBeGreaterThan(0);
       expect(retryAfter).toBeLessThanOrEqual(WINDOW_SECONDS);
       expect(setCookies(locked)).toEqual([]);
-      // Other accounts are not affected.
-      await signup(throttled, 'bob@example.com');
-      await signin(throttled, 'bob@example.com', PASSWORD, '10.0.0.4').expect(200);
-    });
-
-    it('says when to try again in whole minutes, rounded up', async () => {
-      const throttled = buildApp({
-        signinThrottle: { maxFailuresPerEmail: 1, maxFailuresPerClient: 100, windowSeconds: 30 },
-      });
-      await signin(throttled, 'alice@example.com', PASSWORD).expect(400);
-
-      const locked = await signin(throttled, 'alice@example.com', PASSWORD);
-
-      expect(locked.status).toBe(429);
-      expect(locked.body).toEqual({ errors: [{ message: 'Too many failed sign-in attempts: try again in 1 minute' }] });
-      expect(Number(locked.headers['retry-after'])).toBeLessThanOrEqual(30);
-    });
-
-    it('counts failures for unknown emails too', async () => {
-      const throttled = throttledApp({ maxFailuresPerEmail: 2 });
-
-      await signin(throttled, 'nobody@example.com', PASSWORD, '10.0.0.1').expect(400);
-      await signin(throttled, 'NOBODY@example.com', PASSWORD, '10.0.0.2').expect(400);
-
-      await signin(throttled, 'nobody@example.com', PASSWORD, '10.0.0.3').expect(429);
+      // The owner, from their own client, is not locked out by a stranger's guesses.
+      await signin(throttled, 'alice@example.com', PASSWORD, '198.51.100.10').expect(200);
+      // The limit is for this email from this client: the client may still sign in to another account.
+      await signin(throttled, 'bob@example.com', PASSWORD, '203.0.113.66').expect(200);
     });
 
     it('answers 429 once one client address has had too many failures, whatever the emails', async () => {
@@ -180,20 +166,54 @@ describe('POST /api/users/signin', () => {
       await signin(throttled, 'alice@example.com', PASSWORD, '203.0.113.8').expect(200);
     });
 
+    it('has a ceiling for one email from all addresses together, which other accounts do not share', async () => {
+      const throttled = throttledApp({ maxFailuresPerEmail: 3 });
+      await signup(throttled, 'alice@example.com');
+      await signup(throttled, 'bob@example.com');
+
+      for (const clientAddress of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) {
+        await signin(throttled, 'alice@example.com', 'wrong password', clientAddress).expect(400);
+      }
+
+      await signin(throttled, 'alice@example.com', PASSWORD, '10.0.0.4').expect(429);
+      await signin(throttled, 'bob@example.com', PASSWORD, '10.0.0.4').expect(200);
+    });
+
+    it('says when to try again in whole minutes, rounded up', async () => {
+      const shortWindow = throttledApp({ maxFailuresPerEmailAndClient: 1, windowSeconds: 30 });
+      await signin(shortWindow, 'alice@example.com', PASSWORD).expect(400);
+
+      const locked = await signin(shortWindow, 'alice@example.com', PASSWORD);
+
+      expect(locked.status).toBe(429);
+      expect(locked.body).toEqual({ errors: [{ message: 'Too many failed sign-in attempts: try again in 1 minute' }] });
+      expect(Number(locked.headers['retry-after'])).toBeLessThanOrEqual(30);
+    });
+
+    it('counts failures for unknown emails too', async () => {
+      const throttled = throttledApp({ maxFailuresPerEmailAndClient: 2 });
+
+      await signin(throttled, 'nobody@example.com', PASSWORD, '10.0.0.1').expect(400);
+      await signin(throttled, 'NOBODY@example.com', PASSWORD, '10.0.0.1').expect(400);
+
+      await signin(throttled, 'nobody@example.com', PASSWORD, '10.0.0.1').expect(429);
+    });
+
     it('counts on shared state, so every replica enforces the same limits', async () => {
-      const limits = { maxFailuresPerEmail: 2 };
+      const limits = { maxFailuresPerEmailAndClient: 2 };
       const [replicaA, replicaB] = [throttledApp(limits), throttledApp(limits)];
       await signup(replicaA, 'alice@example.com');
 
-      await signin(replicaA, 'alice@example.com', 'wrong password').expect(400);
-      await signin(replicaB, 'alice@example.com', 'wrong password').expect(400);
+      await signin(replicaA, 'alice@example.com', 'wrong password', '203.0.113.66').expect(400);
+      await signin(replicaB, 'alice@example.com', 'wrong password', '203.0.113.66').expect(400);
 
-      await signin(replicaA, 'alice@example.com', PASSWORD).expect(429);
-      await signin(replicaB, 'alice@example.com', PASSWORD).expect(429);
+      await signin(replicaA, 'alice@example.com', PASSWORD, '203.0.113.66').expect(429);
+      await signin(replicaB, 'alice@example.com', PASSWORD, '203.0.113.66').expect(429);
+      await signin(replicaB, 'alice@example.com', PASSWORD, '198.51.100.10').expect(200);
     });
 
     it('lets no more parallel guesses through than the limit', async () => {
-      const throttled = throttledApp({ maxFailuresPerEmail: 3 });
+      const throttled = throttledApp({ maxFailuresPerEmailAndClient: 3 });
       await signup(throttled, 'alice@example.com');
 
       const responses = await Promise.all(
@@ -204,8 +224,8 @@ describe('POST /api/users/signin', () => {
       expect(statuses).toEqual([400, 400, 400, 429, 429, 429, 429, 429]);
     });
 
-    it('starts the email afresh after a successful sign-in', async () => {
-      const throttled = throttledApp({ maxFailuresPerEmail: 3 });
+    it('starts the email afresh on that client after a successful sign-in', async () => {
+      const throttled = throttledApp({ maxFailuresPerEmailAndClient: 3 });
       await signup(throttled, 'alice@example.com');
       await signin(throttled, 'alice@example.com', 'wrong password').expect(400);
       await signin(throttled, 'alice@example.com', 'wrong password').expect(400);
@@ -217,15 +237,27 @@ describe('POST /api/users/signin', () => {
       await signin(throttled, 'alice@example.com', PASSWORD).expect(200);
     });
 
+    it('does not give the guessers elsewhere a fresh start when the owner signs in', async () => {
+      const throttled = throttledApp({ maxFailuresPerEmail: 3 });
+      await signup(throttled, 'alice@example.com');
+      await signin(throttled, 'alice@example.com', 'wrong password', '203.0.113.1').expect(400);
+      await signin(throttled, 'alice@example.com', 'wrong password', '203.0.113.2').expect(400);
+
+      await signin(throttled, 'alice@example.com', PASSWORD, '198.51.100.10').expect(200);
+
+      await signin(throttled, 'alice@example.com', 'wrong password', '203.0.113.3').expect(400);
+      await signin(throttled, 'alice@example.com', 'wrong password', '203.0.113.4').expect(429);
+    });
+
     it('does not count successful sign-ins or refused attempts against the client address', async () => {
-      const throttled = throttledApp({ maxFailuresPerEmail: 1, maxFailuresPerClient: 2 });
+      const throttled = throttledApp({ maxFailuresPerEmailAndClient: 1, maxFailuresPerClient: 2 });
       await signup(throttled, 'alice@example.com');
       await signup(throttled, 'bob@example.com');
 
       await signin(throttled, 'alice@example.com', PASSWORD, '198.51.100.1').expect(200);
       await signin(throttled, 'alice@example.com', PASSWORD, '198.51.100.1').expect(200);
       await signin(throttled, 'carol@example.com', PASSWORD, '198.51.100.1').expect(400);
-      // carol@ is now locked; asking again is refused without counting against the client.
+      // carol@ is now locked for this client; asking again is refused without counting against the client.
       await signin(throttled, 'carol@example.com', PASSWORD, '198.51.100.1').expect(429);
       await signin(throttled, 'carol@example.com', PASSWORD, '198.51.100.1').expect(429);
 
@@ -233,30 +265,31 @@ describe('POST /api/users/signin', () => {
     });
 
     it('accepts attempts again once the window has passed', async () => {
-      const throttled = throttledApp({ maxFailuresPerEmail: 1 });
+      const throttled = throttledApp({ maxFailuresPerEmailAndClient: 1 });
       await signup(throttled, 'alice@example.com');
       await signin(throttled, 'alice@example.com', 'wrong password').expect(400);
       await signin(throttled, 'alice@example.com', PASSWORD).expect(429);
 
       // As if the window had started longer ago than its length.
       const longAgo = new Date(Date.now() - (WINDOW_SECONDS + 1) * 1000);
-      await SigninFailureCounter.updateMany({}, { $set: { windowStartedAt: longAgo } });
+      await AttemptCounter.updateMany({}, { $set: { windowStartedAt: longAgo } });
 
       await signin(throttled, 'alice@example.com', PASSWORD).expect(200);
     });
 
     it('keeps its counters in a collection with a TTL index', async () => {
-      const throttled = throttledApp({ maxFailuresPerEmail: 5 });
+      const throttled = throttledApp({ maxFailuresPerEmailAndClient: 5 });
       await signin(throttled, 'alice@example.com', PASSWORD, '192.0.2.1').expect(400);
 
-      const counters = await SigninFailureCounter.find().sort({ _id: 1 }).lean();
+      const counters = await AttemptCounter.find().sort({ _id: 1 }).lean();
       expect(counters).toEqual([
-        expect.objectContaining({ _id: 'client:192.0.2.1', count: 1 }),
-        expect.objectContaining({ _id: 'email:alice@example.com', count: 1 }),
+        expect.objectContaining({ _id: 'signin-client:192.0.2.1', count: 1 }),
+        expect.objectContaining({ _id: 'signin-email:alice@example.com', count: 1 }),
+        expect.objectContaining({ _id: 'signin-pair:192.0.2.1 alice@example.com', count: 1 }),
       ]);
       const [counter] = counters;
       expect(counter.expiresAt.getTime() - counter.windowStartedAt.getTime()).toBe(WINDOW_SECONDS * 1000);
-      const indexes = await SigninFailureCounter.collection.indexes();
+      const indexes = await AttemptCounter.collection.indexes();
       expect(indexes).toContainEqual(expect.objectContaining({ key: { expiresAt: 1 }, expireAfterSeconds: 0 }));
       expect(await User.countDocuments()).toBe(0);
     });

@@ -125,6 +125,27 @@ describe('POST /api/users/signup', () => {
     await signup(app, 'long@example.com', 'p'.repeat(128)).expect(201);
   });
 
+  it('answers 429 with Retry-After once one client address has signed up too often, whatever the outcome', async () => {
+    const throttled = buildApp({ signupThrottle: { maxPerClient: 2, windowSeconds: 600 } });
+    await signup(throttled, 'a@example.com', PASSWORD, '203.0.113.9').expect(201);
+    // Taken emails count too: each try could have created an account.
+    await signup(throttled, 'a@example.com', PASSWORD, '203.0.113.9').expect(400);
+
+    const refused = await signup(throttled, 'b@example.com', PASSWORD, '203.0.113.9');
+
+    expect(refused.status).toBe(429);
+    expect(refused.body).toEqual({
+      errors: [{ message: 'Too many sign-ups from this address: try again in 10 minutes' }],
+    });
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(600);
+    expect(setCookies(refused)).toEqual([]);
+    expect(await User.countDocuments()).toBe(1);
+    // Other clients are not affected.
+    await signup(throttled, 'b@example.com', PASSWORD, '203.0.113.10').expect(201);
+  });
+
   it('takes an email of exactly 254 characters counted in code points, and refuses 255', async () => {
     // 254 code points, 483 UTF-16 units.
     const longest = `${'a'.repeat(20)}@${'\u{1F600}'.repeat(229)}.com`;
