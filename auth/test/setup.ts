@@ -1,5 +1,6 @@
+import { scryptSync } from 'node:crypto';
 import { createLogger } from '@ticketing/common';
-import { startServiceTestEnvironment, TEST_JWT_KEY, type ServiceTestEnvironment } from '@ticketing/common/testing';
+import { startServiceTestEnvironment, TEST_JWT_KEYS, type ServiceTestEnvironment } from '@ticketing/common/testing';
 import type { Express } from 'express';
 import request, { type Response } from 'supertest';
 import { createApp, type AuthAppOptions } from '../src/app';
@@ -8,12 +9,13 @@ import { User } from '../src/models/user';
 
 export const PASSWORD = 'correct horse battery';
 
-/** The auth app as the tests build it: TEST_JWT_KEY, a silent logger and roomy throttle limits unless overridden. */
+/** The auth app as the tests build it: TEST_JWT_KEYS, a silent logger and roomy throttle limits unless overridden. */
 export function buildApp(overrides: Partial<AuthAppOptions> = {}): Express {
   return createApp({
     logger: createLogger('auth', { level: 'silent' }),
-    jwtKey: TEST_JWT_KEY,
-    jwtExpiresIn: '1d',
+    jwtPrivateKey: TEST_JWT_KEYS.privateKey,
+    jwtPublicKeys: TEST_JWT_KEYS.publicKeys,
+    jwtExpiresIn: 24 * 60 * 60,
     ...overrides,
     signinThrottle: {
       maxFailuresPerEmailAndClient: 100,
@@ -72,4 +74,11 @@ export function jwtIn(cookie: string): string {
     jwt: string;
   };
   return session.jwt;
+}
+
+/** A hash as auth stored them before argon2: scrypt N = 2^15, r = 8, p = 1. */
+export function scryptHash(password: string, cost = 2 ** 15): string {
+  const salt = Buffer.from('0123456789abcdef');
+  const key = scryptSync(password, salt, 64, { N: cost, r: 8, p: 1, maxmem: 2 * 128 * cost * 8 });
+  return `scrypt$${cost}$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
 }

@@ -1,48 +1,67 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { Algorithm, hash, parseOptions, verify } from '@node-rs/argon2';
 
 /**
- * scrypt parameters for new hashes: N = 2^15, r = 8 (32 MiB of memory per hash), p = 1.
- * They are stored in every hash, so raising them later still verifies the older hashes.
+ * argon2id with OWASP's first recommended parameters: 19 MiB of memory, 2 passes, 1 lane.
+ * They are stored in every hash (PHC format, `$argon2id$v=19$m=19456,t=2,p=1$salt$key`).
  */
-const COST = 2 ** 15;
-const BLOCK_SIZE = 8;
-const PARALLELIZATION = 1;
+const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 };
 const SALT_BYTES = 16;
-const KEY_BYTES = 64;
-const ALGORITHM = 'scrypt';
 
-function deriveKey(password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {
+/** Hashes made before argon2: `scrypt$N$r$p$salt$key`, salt and key in base64. They still verify. */
+const SCRYPT_PREFIX = 'scrypt$';
+
+// Equivalent Unicode spellings of one password (composed é, or e plus an accent) are one password.
+const normalized = (password: string) => password.normalize('NFC');
+
+/** An argon2id hash of `password` with a fresh random salt. */
+export function hashPassword(password: string): Promise<string> {
+  return hash(normalized(password), ARGON2_OPTIONS);
+}
+
+function verifyScrypt(password: string, storedHash: string): Promise<boolean> {
+  const [, cost, blockSize, parallelization, salt, key] = storedHash.split('$');
+  const expected = Buffer.from(key ?? '', 'base64');
+  const options = { N: Number(cost), r: Number(blockSize), p: Number(parallelization) };
   // Node refuses to use more than 32 MiB by default; allow what the parameters need plus headroom.
-  const maxmem = 2 * 128 * (options.N ?? COST) * (options.r ?? BLOCK_SIZE);
+  const maxmem = 2 * 128 * options.N * options.r;
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, keyLength, { ...options, maxmem }, (err, key) => {
-      if (err) reject(err);
-      else resolve(key);
-    });
+    scrypt(
+      normalized(password),
+      Buffer.from(salt, 'base64'),
+      expected.length,
+      { ...options, maxmem },
+      (err, actual) => {
+        if (err) reject(err);
+        else resolve(timingSafeEqual(actual, expected));
+      },
+    );
   });
 }
 
-/** `scrypt$N$r$p$salt$key` with salt and key in base64: a fresh random salt per call. */
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(SALT_BYTES);
-  const key = await deriveKey(password, salt, KEY_BYTES, { N: COST, r: BLOCK_SIZE, p: PARALLELIZATION });
-  return [ALGORITHM, COST, BLOCK_SIZE, PARALLELIZATION, salt.toString('base64'), key.toString('base64')].join('$');
+function isArgon2id(storedHash: string): boolean {
+  return storedHash.startsWith('$argon2id$');
 }
 
-/** Whether `password` produces `storedHash`, compared in constant time. */
+/** Whether `password` produces `storedHash` (argon2id, or scrypt from before), compared in constant time. */
 export async function verifyPassword(password: string, storedHash: string): Promise<boolean> {
-  const [algorithm, cost, blockSize, parallelization, salt, key] = storedHash.split('$');
-  if (algorithm !== ALGORITHM || key === undefined) {
-    // A stored hash in another format is a data bug; say so without printing the hash.
-    throw new Error('Stored password hash is not in the scrypt format');
+  if (isArgon2id(storedHash)) return verify(storedHash, normalized(password));
+  if (storedHash.startsWith(SCRYPT_PREFIX) && storedHash.split('$').length === 6) {
+    return verifyScrypt(password, storedHash);
   }
-  const expected = Buffer.from(key, 'base64');
-  const actual = await deriveKey(password, Buffer.from(salt, 'base64'), expected.length, {
-    N: Number(cost),
-    r: Number(blockSize),
-    p: Number(parallelization),
-  });
-  return timingSafeEqual(actual, expected);
+  // A stored hash in another format is a data bug; say so without printing the hash.
+  throw new Error('Stored password hash is in neither the argon2id nor the scrypt format');
+}
+
+/** Whether a hash that verified was made otherwise than hashPassword makes them today. */
+export function needsRehash(storedHash: string): boolean {
+  if (!isArgon2id(storedHash)) return true;
+  const options = parseOptions(storedHash);
+  return (
+    options.memoryCost !== ARGON2_OPTIONS.memoryCost ||
+    options.timeCost !== ARGON2_OPTIONS.timeCost ||
+    options.parallelism !== ARGON2_OPTIONS.parallelism
+  );
 }
 
 let dummyHash: Promise<string> | undefined;

@@ -1,6 +1,6 @@
 import { isDuplicateKeyError } from '@ticketing/common';
 import mongoose, { HydratedDocument, Model } from 'mongoose';
-import { hashPassword, verifyAgainstDummyHash, verifyPassword } from './password';
+import { hashPassword, needsRehash, verifyAgainstDummyHash, verifyPassword } from './password';
 
 interface UserFields {
   email: string;
@@ -12,7 +12,10 @@ type UserDocument = HydratedDocument<UserFields>;
 interface UserModel extends Model<UserFields> {
   /** Creates the account, or returns null when the email is taken (even by a sign-up racing this one). */
   register(email: string, password: string): Promise<UserDocument | null>;
-  /** The account whose email and password these are, or null; takes as long either way. */
+  /**
+   * The account whose email and password these are, or null; takes as long either way. A hash made
+   * the old way (scrypt, or other argon2 parameters) is replaced now that the password is known.
+   */
   authenticate(email: string, password: string): Promise<UserDocument | null>;
 }
 
@@ -49,7 +52,15 @@ userSchema.static('authenticate', async function authenticate(email: string, pas
     await verifyAgainstDummyHash(password);
     return null;
   }
-  return (await verifyPassword(password, user.passwordHash)) ? user : null;
+  if (!(await verifyPassword(password, user.passwordHash))) return null;
+  if (needsRehash(user.passwordHash)) {
+    // Only if the hash is still the one verified: a password changed meanwhile is not overwritten.
+    await this.updateOne(
+      { _id: user._id, passwordHash: user.passwordHash },
+      { $set: { passwordHash: await hashPassword(password) } },
+    );
+  }
+  return user;
 });
 
 export const User = mongoose.model<UserFields, UserModel>('User', userSchema);

@@ -1,9 +1,19 @@
 import { verifySessionJwt } from '@ticketing/common';
-import { TEST_JWT_KEY } from '@ticketing/common/testing';
+import { TEST_JWT_KEYS } from '@ticketing/common/testing';
 import request from 'supertest';
 import { AttemptCounter, type SigninThrottleOptions } from '../../src/models/throttle';
 import { User } from '../../src/models/user';
-import { buildApp, jwtIn, PASSWORD, sessionCookieFrom, setCookies, signin, signup, useTestEnvironment } from '../setup';
+import {
+  buildApp,
+  jwtIn,
+  PASSWORD,
+  scryptHash,
+  sessionCookieFrom,
+  setCookies,
+  signin,
+  signup,
+  useTestEnvironment,
+} from '../setup';
 
 useTestEnvironment();
 
@@ -30,7 +40,11 @@ describe('POST /api/users/signin', () => {
 
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ id: created.body.id, email: 'alice@example.com' });
-    expect(verifySessionJwt(jwtIn(sessionCookieFrom(response)), TEST_JWT_KEY)).toEqual(response.body);
+    expect(await verifySessionJwt(jwtIn(sessionCookieFrom(response)), TEST_JWT_KEYS.publicKeys)).toEqual({
+      ...response.body,
+      iat: expect.any(Number),
+      exp: expect.any(Number),
+    });
   });
 
   it('answers the same 400 for a wrong password and an unknown email, naming no field, without a session', async () => {
@@ -94,6 +108,23 @@ describe('POST /api/users/signin', () => {
     await signup(app, 'alice@example.com', password).expect(201);
 
     await signin(app, 'alice@example.com', password).expect(200);
+  });
+
+  it('replaces a scrypt hash from before argon2 at the next successful sign-in, not at a failed one', async () => {
+    const oldHash = scryptHash(PASSWORD);
+    const { _id } = await User.create({ email: 'alice@example.com', passwordHash: oldHash });
+    const storedHash = async () => (await User.findById(_id).select('+passwordHash'))?.passwordHash;
+
+    await signin(app, 'alice@example.com', 'wrong password').expect(400);
+    expect(await storedHash()).toBe(oldHash);
+
+    await signin(app, 'alice@example.com').expect(200);
+    const newHash = await storedHash();
+    expect(newHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+
+    await signin(app, 'alice@example.com').expect(200);
+    expect(await storedHash()).toBe(newHash);
+    await signin(app, 'alice@example.com', 'wrong password').expect(400);
   });
 
   it('sets the session cookie httpOnly and SameSite=Lax, Secure only over HTTPS (from a trusted proxy)', async () => {
