@@ -103,6 +103,8 @@ interface Operation {
   /** The path with its parameters filled in with a well-formed id. */
   url: string;
   signedIn: boolean;
+  /** Whether it is a paginated list (takes `limit`). */
+  paginated: boolean;
   body?: { required?: boolean; content?: Record<string, { schema?: Record<string, unknown> }> };
   responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
 }
@@ -115,6 +117,7 @@ function operationsOf(service: Service): Operation[] {
     Object.entries(methods).map(([method, spec]) => {
       const operation = spec as {
         security?: Record<string, unknown>[];
+        parameters?: { name: string }[];
         requestBody?: Operation['body'];
         responses: Operation['responses'];
       };
@@ -127,6 +130,7 @@ function operationsOf(service: Service): Operation[] {
         signedIn:
           (operation.security ?? []).some((scheme) => 'session' in scheme) &&
           !(operation.security ?? []).some((scheme) => Object.keys(scheme).length === 0),
+        paginated: (operation.parameters ?? []).some((parameter) => parameter.name === 'limit'),
         body: operation.requestBody,
         responses: operation.responses,
       };
@@ -232,6 +236,98 @@ describe.each(fieldCheckedOperations.map((operation) => [label(operation), opera
     }
   },
 );
+
+/** The headers every answer of every service carries (helmet's, as createServiceApp sets them). */
+function expectSecurityHeaders(response: request.Response): void {
+  expect(response.headers).toMatchObject({
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    'content-security-policy': expect.stringContaining("frame-ancestors 'none'"),
+  });
+  expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+}
+
+/**
+ * A request every route answers before reaching a database: a write gets a text body (415), a
+ * signed-in route no session (401), a paginated list `limit=0` (400), an id route a malformed id (404).
+ */
+function answeredEarly(operation: Operation) {
+  const url = operation.path.replace(/\{\w+\}/g, 'not-an-id') + (operation.paginated ? '?limit=0' : '');
+  const req = request(operation.service.app!)[operation.method as 'post'](url);
+  return WRITE_METHODS.includes(operation.method) ? req.set('Content-Type', 'text/plain').send('hello') : req;
+}
+
+describe('security headers', () => {
+  it.each(operations.map((operation) => [label(operation), operation] as const))(
+    '%s: its answer carries them',
+    async (_label, operation) => {
+      const response = await answeredEarly(operation);
+      expect(response.status).toBeLessThan(500);
+      expectSecurityHeaders(response);
+    },
+  );
+
+  it.each(services.map((service) => [service.name, service] as const))(
+    '%s: its docs page, with every script and stylesheet it loads, carries them and loads nothing inline or foreign',
+    async (_name, service) => {
+      const basePath = Object.keys(service.document.paths)[0].split('/').slice(0, 3).join('/');
+      const page = await request(service.app!).get(`${basePath}/docs/`);
+      expect(page.status).toBe(200);
+      expectSecurityHeaders(page);
+      // The policy's script-src is 'self': an inline script would not run.
+      expect(page.text).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
+      const assets = [...page.text.matchAll(/(?:src|href)=["']\.\/([\w.-]+\.(?:js|css))["']/g)].map(
+        (match) => match[1],
+      );
+      expect(assets).toEqual(expect.arrayContaining(['swagger-ui-bundle.js', 'swagger-ui-init.js', 'swagger-ui.css']));
+      expect(page.text).not.toMatch(/(?:src|href)=["']https?:/);
+      for (const asset of assets) {
+        const response = await request(service.app!).get(`${basePath}/docs/${asset}`);
+        expect({ asset, status: response.status }).toEqual({ asset, status: 200 });
+        expectSecurityHeaders(response);
+      }
+      expectSecurityHeaders(await request(service.app!).get(`${basePath}/docs.json`));
+    },
+  );
+
+  it('are on error answers: an unknown route, a malformed body', async () => {
+    for (const service of services) {
+      expectSecurityHeaders(await request(service.app!).get('/api/no/such/route'));
+      const malformed = await request(service.app!)
+        .post(Object.keys(service.document.paths)[0])
+        .set('Content-Type', 'application/json')
+        .send('{"broken');
+      expect(malformed.status).toBe(400);
+      expectSecurityHeaders(malformed);
+    }
+  });
+});
+
+describe('Cache-Control: no-store', () => {
+  it.each(operations.map((operation) => [label(operation), operation] as const))(
+    '%s: on its answer to a request with the session cookie',
+    async (_label, operation) => {
+      const response = await answeredEarly(operation).set('Cookie', signin());
+      expect(response.headers['cache-control']).toBe('no-store');
+    },
+  );
+
+  it('on the current user', async () => {
+    const auth = services.find((service) => service.name === 'auth')!;
+    const response = await request(auth.app!).get('/api/users/currentuser').set('Cookie', signin());
+    expect(response.status).toBe(200);
+    expect(response.body.currentUser).toMatchObject({ email: expect.any(String) });
+    expect(response.headers['cache-control']).toBe('no-store');
+  });
+
+  it('not on an anonymous read, which is the same for everybody', async () => {
+    const tickets = services.find((service) => service.name === 'tickets')!;
+    const response = await request(tickets.app!).get('/api/tickets/not-an-id');
+    expect(response.status).toBe(404);
+    expect(response.headers['cache-control']).toBeUndefined();
+  });
+});
 
 describe('every document', () => {
   it.each(services.map((service) => [service.name, service] as const))(

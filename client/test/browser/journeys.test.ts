@@ -366,3 +366,20 @@ test(
   },
   JOURNEY_TIMEOUT_MS,
 );
+
+test(
+  '7. a developer reads the API documentation: the list of APIs and every docs page work under their security policies',
+  async () => {
+    const developer = await person();
+    await developer.goto('/api');
+    const docsLinks = developer.getByRole('link', { name: 'docs', exact: true });
+    const docsPaths = await docsLinks.evaluateAll((links) => links.map((link) => link.getAttribute('href')!));
+    expect(docsPaths).toEqual(['/api/users/docs', '/api/tickets/docs', '/api/orders/docs', '/api/payments/docs']);
+    for (const docsPath of docsPaths) {
+      await developer.goto(docsPath);
+      // Rendered by Swagger UI's scripts, which run only if the policy lets them.
+      await developer.locator('.opblock').first().waitFor();
+    }
+  },
+  JOURNEY_TIMEOUT_MS,
+);

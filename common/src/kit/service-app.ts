@@ -3,6 +3,7 @@ import express, { Express, Router } from 'express';
 import { errorHandler } from '../errors/error-handler';
 import { currentUser } from '../middlewares/current-user';
 import { requireJsonBody, requireObjectBody } from '../middlewares/json-body';
+import { noStoreForSessions, securityHeaders } from '../middlewares/security-headers';
 import { notFoundHandler } from '../middlewares/not-found-handler';
 import { healthRoutes, ReadinessChecks } from './health';
 import type { Logger } from './logger';
@@ -36,14 +37,18 @@ export interface ServiceAppOptions {
 
 /**
  * The Express app every service builds, so all of them treat requests the same way:
- * request id and logging, health probes, UTF-8 JSON bodies only (415 otherwise), session
- * cookie, currentUser, the OpenAPI document, the service's routers, then 404 and the error handler.
+ * security headers (and no-store on personal answers), request id and logging, health probes,
+ * UTF-8 JSON bodies only (415 otherwise), session cookie, currentUser, the OpenAPI document, the
+ * service's routers, then 404 and the error handler.
  */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   // Needed for req.protocol to say https behind the TLS-terminating proxy (see cookie-session below).
   app.set('trust proxy', options.trustProxy ?? 'loopback, linklocal, uniquelocal');
   app.disable('x-powered-by');
+  // First, so that every answer carries them: health probes, docs, 404s and errors included.
+  app.use(securityHeaders);
+  app.use(noStoreForSessions);
 
   app.use(requestLogger(options.logger));
   if (options.openApi) app.use(reportServedResponses(options.openApi));

@@ -1,6 +1,7 @@
 import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
+import helmet from 'helmet';
 import { createProxyServer } from 'http-proxy-3';
 
 /** One rule of the ingress: requests under `prefix` go to the instances of `service`. */
@@ -38,6 +39,17 @@ const API_PREFIX = '/api';
  * package would load the whole service kit (Express, mongoose, NATS) into the launcher for one sentence.
  */
 export const ROUTE_NOT_FOUND_MESSAGE = 'No such route: check the method and the path';
+
+/**
+ * The headers the services send (helmet's, see securityHeaders in @ticketing/common), on the
+ * gateway's own answers: the landing page, 404 and 502. Set before a request is proxied, so an
+ * answer from a service or the client keeps every header of its own and gets these only where
+ * it has none (the proxy sets each header of the answer over the ones already there).
+ */
+const ownHeaders = helmet({
+  contentSecurityPolicy: { directives: { 'frame-ancestors': ["'none'"], 'upgrade-insecure-requests': null } },
+  xFrameOptions: { action: 'deny' },
+});
 
 /** Instances of one destination, taken in turn. */
 interface Upstream {
@@ -108,7 +120,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
   };
 
-  const server = createServer((req, res) => {
+  const route = (req: IncomingMessage, res: ServerResponse) => {
     const pathname = pathOf(req);
     const upstream = upstreamFor(pathname);
     if (upstream) {
@@ -125,7 +137,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       // The client does not run.
       options.landingPage(req, res);
     }
-  });
+  };
+  const server = createServer((req, res) => ownHeaders(req, res, () => route(req, res)));
 
   // Upgraded connections are no longer the HTTP server's to close.
   const upgraded = new Set<Socket>();

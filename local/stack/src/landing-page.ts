@@ -19,9 +19,10 @@ export function landingPage(
   const client = clientRuns
     ? '<p>The web client is at <a href="/">/</a>; it calls these APIs, as you can.</p>'
     : '<p>The web client was not started (<code>--no-client</code> or <code>CLIENT=0</code>).</p>';
+  // The empty icon keeps browsers from asking for /favicon.ico, which nothing serves (a 404 in the console).
   const page = `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>Ticketing APIs</title></head>
+<head><meta charset="utf-8"><title>Ticketing APIs</title><link rel="icon" href="data:,"></head>
 <body>
 <h1>Ticketing APIs</h1>
 ${client}

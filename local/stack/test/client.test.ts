@@ -57,6 +57,21 @@ test(
     expect(html).toContain('Tickets for sale');
     // Rendered on the client's server from GET /api/tickets, which it sent to the gateway.
     expect(html).toContain('Harbour jazz night');
+    // The client's own security headers: a policy whose nonce is on every script of the page.
+    expect(home.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(home.headers.get('x-frame-options')).toBe('DENY');
+    expect(home.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+    const policy = home.headers.get('content-security-policy') ?? '';
+    for (const directive of ["frame-ancestors 'none'", "base-uri 'self'", "object-src 'none'", "form-action 'self'"]) {
+      expect(policy).toContain(directive);
+    }
+    const nonce = /'nonce-([^']+)'/.exec(policy)?.[1];
+    expect(nonce).toEqual(expect.any(String));
+    const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((match) => match[0]);
+    expect(scripts.length).toBeGreaterThan(0);
+    expect(scripts.filter((script) => !script.includes(`nonce="${nonce}"`))).toEqual([]);
+    const again = await fetch(`${stack.url}/`);
+    expect(again.headers.get('content-security-policy')).not.toContain(nonce);
 
     const apis = await fetch(`${stack.url}/api`);
     expect(apis.status).toBe(200);

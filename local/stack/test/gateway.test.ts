@@ -230,6 +230,53 @@ test('502 in the API error format when the client does not accept connections', 
   expect(await response.json()).toEqual({ errors: [{ message: 'The web client is not available' }] });
 });
 
+/** The headers of the gateway's own answers, as helmet sets them for the services too. */
+function expectOwnSecurityHeaders(headers: Headers): void {
+  expect({
+    nosniff: headers.get('x-content-type-options'),
+    frameOptions: headers.get('x-frame-options'),
+    referrerPolicy: headers.get('referrer-policy'),
+    csp: headers.get('content-security-policy'),
+  }).toEqual({
+    nosniff: 'nosniff',
+    frameOptions: 'DENY',
+    referrerPolicy: 'no-referrer',
+    csp: expect.stringContaining("frame-ancestors 'none'"),
+  });
+}
+
+test('its own answers carry the security headers: landing page, 404 and 502', async () => {
+  const [stopped] = await freePorts(1);
+  const url = await start([{ prefix: '/api/payments', service: 'payments', ports: [stopped] }]);
+  const answers = [
+    await fetch(`${url}/api`),
+    await fetch(`${url}/api/nothing`),
+    await fetch(`${url}/api/payments`, { method: 'POST', body: '{}' }),
+  ];
+  expect(answers.map((answer) => answer.status)).toEqual([200, 404, 502]);
+  for (const answer of answers) expectOwnSecurityHeaders(answer.headers);
+});
+
+test("a proxied answer keeps its own security headers and gets the gateway's only where it has none", async () => {
+  const port = await listening(
+    createServer((_req, res) => {
+      res.writeHead(200, {
+        'content-type': 'text/html',
+        'content-security-policy': "default-src 'self' https://js.stripe.com",
+        'x-frame-options': 'SAMEORIGIN',
+      });
+      res.end('<p>page</p>');
+    }),
+  );
+  const url = await start([], [port]);
+  const response = await fetch(`${url}/tickets`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-security-policy')).toBe("default-src 'self' https://js.stripe.com");
+  expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+  expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+});
+
 test('streams server-sent events as they are sent, and ends the stream upstream when the browser leaves', async () => {
   let upstreamClosed = false;
   const events = await listening(
