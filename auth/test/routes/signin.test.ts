@@ -1,5 +1,6 @@
 import { verifySessionJwt } from '@ticketing/common';
 import { TEST_JWT_KEY } from '@ticketing/common/testing';
+import type { Express } from 'express';
 import request from 'supertest';
 import { AttemptCounter, type SigninThrottleOptions } from '../../src/models/throttle';
 import { User } from '../../src/models/user';
@@ -319,6 +320,56 @@ describe('POST /api/users/signin', () => {
       const indexes = await AttemptCounter.collection.indexes();
       expect(indexes).toContainEqual(expect.objectContaining({ key: { expiresAt: 1 }, expireAfterSeconds: 0 }));
       expect(await User.countDocuments()).toBe(0);
+    });
+  });
+
+  describe('behind proxies', () => {
+    // As runService sets it from TRUST_PROXY. With the ingress at 10.0.0.1, this test's own
+    // loopback connection is a stranger, whose X-Forwarded-* headers must be ignored.
+    const INGRESS = '10.0.0.1';
+
+    it('ignores X-Forwarded-For from a peer that is not a trusted proxy: a guesser cannot pose as new clients', async () => {
+      const throttled = throttledApp({ maxFailuresPerEmailAndClient: 2 });
+      throttled.set('trust proxy', INGRESS);
+      await signup(throttled, 'alice@example.com');
+
+      await signin(throttled, 'alice@example.com', 'guess number 1', '203.0.113.1').expect(400);
+      await signin(throttled, 'alice@example.com', 'guess number 2', '203.0.113.2').expect(400);
+
+      await signin(throttled, 'alice@example.com', 'guess number 3', '203.0.113.3').expect(429);
+    });
+
+    it('honours X-Forwarded-For from a trusted proxy: each client behind it is counted apart', async () => {
+      const throttled = throttledApp({ maxFailuresPerEmailAndClient: 2 });
+      throttled.set('trust proxy', 'loopback');
+      await signup(throttled, 'alice@example.com');
+
+      await signin(throttled, 'alice@example.com', 'guess number 1', '203.0.113.1').expect(400);
+      await signin(throttled, 'alice@example.com', 'guess number 2', '203.0.113.1').expect(400);
+      await signin(throttled, 'alice@example.com', 'guess number 3', '203.0.113.1').expect(429);
+
+      await signin(throttled, 'alice@example.com', 'guess number 4', '203.0.113.2').expect(400);
+      await signin(throttled, 'alice@example.com', PASSWORD, '198.51.100.10').expect(200);
+    });
+
+    it('marks the session cookie Secure for a forwarded https only when a trusted proxy says so', async () => {
+      const trusting = buildApp();
+      trusting.set('trust proxy', 'loopback');
+      const distrusting = buildApp();
+      distrusting.set('trust proxy', INGRESS);
+      await signup(trusting, 'alice@example.com');
+      const signinOverHttps = (app: Express) =>
+        request(app)
+          .post('/api/users/signin')
+          .set('X-Forwarded-Proto', 'https')
+          .send({ email: 'alice@example.com', password: PASSWORD });
+
+      const [fromProxy] = setCookies(await signinOverHttps(trusting).expect(200));
+      const [fromStranger] = setCookies(await signinOverHttps(distrusting).expect(200));
+
+      expect(fromProxy.toLowerCase()).toContain('; secure');
+      expect(fromStranger).toMatch(/^session=/);
+      expect(fromStranger.toLowerCase()).not.toContain('; secure');
     });
   });
 });

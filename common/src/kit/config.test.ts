@@ -24,7 +24,7 @@ describe('loadConfig', () => {
   it('returns typed values with defaults applied', () => {
     const config = loadConfig(schema, validEnv);
 
-    expect(config).toEqual({ ...validEnv, PORT: 3000, HOST: '0.0.0.0', LOG_LEVEL: 'info' });
+    expect(config).toEqual({ ...validEnv, PORT: 3000, HOST: '0.0.0.0', TRUST_PROXY: 'loopback', LOG_LEVEL: 'info' });
   });
 
   it('converts PORT to a number', () => {
@@ -96,5 +96,29 @@ describe('loadConfig', () => {
       if (saved === undefined) delete process.env.JWT_KEY;
       else process.env.JWT_KEY = saved;
     }
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  const trustProxy = z.object({ TRUST_PROXY: commonEnv.TRUST_PROXY });
+  const format = 'must be a comma-separated list of IP addresses, CIDR ranges or loopback, linklocal, uniquelocal';
+
+  it('is loopback unless set, where the local gateway is', () => {
+    expect(loadConfig(trustProxy, {})).toEqual({ TRUST_PROXY: 'loopback' });
+  });
+
+  it('takes addresses, CIDR ranges and the names Express knows', () => {
+    const value = '10.0.0.0/8, 192.168.1.7, fd00::/8, loopback, uniquelocal';
+
+    expect(loadConfig(trustProxy, { TRUST_PROXY: value })).toEqual({ TRUST_PROXY: value });
+  });
+
+  it.each([
+    ['a name Express does not know', 'the ingress', `TRUST_PROXY: ${format} (invalid IP address: the ingress)`],
+    ['true, which would believe anyone', 'true', `TRUST_PROXY: ${format} (invalid IP address: true)`],
+    ['a bad range', '10.0.0.0/33', `TRUST_PROXY: ${format} (invalid range on address: 10.0.0.0/33)`],
+    ['a number of hops', '1', `TRUST_PROXY: ${format}, not a number of hops`],
+  ])('refuses %s', (_description, value, problem) => {
+    expect(() => loadConfig(trustProxy, { TRUST_PROXY: value })).toThrow(new ConfigError([problem]));
   });
 });

@@ -1,3 +1,4 @@
+import express from 'express';
 import { z } from 'zod';
 
 /** Thrown by loadConfig; its message names every bad variable, ready to print before exiting. */
@@ -5,6 +6,25 @@ export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration: ${problems.join('; ')}`);
     this.name = 'ConfigError';
+  }
+}
+
+/** Trust X-Forwarded-* only from the machine itself: where the local gateway runs. */
+export const DEFAULT_TRUST_PROXY = 'loopback';
+
+const TRUST_PROXY_FORMAT = 'a comma-separated list of IP addresses, CIDR ranges or loopback, linklocal, uniquelocal';
+
+/** What is wrong with `value` as Express's `trust proxy` list, which it compiles at once, throwing on a bad entry. */
+function trustProxyProblem(value: string): string | undefined {
+  // Express would read "1" as the address 0.0.0.1, not as one hop: refuse it rather than trust nobody unawares.
+  if (value.split(',').some((entry) => /^\s*\d+\s*$/.test(entry))) {
+    return `must be ${TRUST_PROXY_FORMAT}, not a number of hops`;
+  }
+  try {
+    express().set('trust proxy', value);
+    return undefined;
+  } catch (err) {
+    return `must be ${TRUST_PROXY_FORMAT} (${(err as Error).message})`;
   }
 }
 
@@ -25,6 +45,19 @@ export const commonEnv = {
   JWT_KEY: z.string(),
   MONGO_URI: z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/, { error: 'must be a mongodb:// or mongodb+srv:// URI' }),
   NATS_URL: z.string().regex(/^(nats|tls|ws|wss):\/\/\S+$/, { error: 'must be a nats:// URL' }),
+  /**
+   * The proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (the client's address for
+   * throttling, https for Secure cookies), as Express's `trust proxy` list: addresses, CIDR ranges
+   * or `loopback`, `linklocal`, `uniquelocal`. In Kubernetes, the ingress controller's pod range.
+   * `true` is refused: it would believe any peer, so anyone could pose as anyone.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default(DEFAULT_TRUST_PROXY)
+    .superRefine((value, ctx) => {
+      const problem = trustProxyProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',

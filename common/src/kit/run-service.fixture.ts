@@ -39,6 +39,9 @@ void runService({
     router.get('/greeting', (_req, res) => {
       res.json({ greeting: runtime.config.GREETING });
     });
+    router.get('/client', (req, res) => {
+      res.json({ ip: req.ip, protocol: req.protocol });
+    });
     router.get('/stream', (_req, res) => {
       res.writeHead(200, { 'Content-Type': 'text/event-stream' });
       res.write(': open\n\n');

@@ -49,6 +49,8 @@ it('starts from the environment, is ready, publishes through the outbox and shut
     MONGO_URI: mongo.uri,
     NATS_URL: nats.url,
     GREETING: 'hi',
+    // Not loopback, where this test connects from: its X-Forwarded-* must be ignored.
+    TRUST_PROXY: '192.0.2.1',
   });
   try {
     const base = `http://127.0.0.1:${port}`;
@@ -57,6 +59,11 @@ it('starts from the environment, is ready, publishes through the outbox and shut
       description: 'the fixture service to be ready',
     });
     expect(await (await fetch(`${base}/greeting`)).json()).toEqual({ greeting: 'hi' });
+    const spoofed = { 'X-Forwarded-For': '203.0.113.9', 'X-Forwarded-Proto': 'https' };
+    expect(await (await fetch(`${base}/client`, { headers: spoofed })).json()).toEqual({
+      ip: '127.0.0.1',
+      protocol: 'http',
+    });
     expect(await (await fetch(`${base}/readyz`)).json()).toEqual({
       status: 'ok',
       checks: { mongo: 'ok', nats: 'ok', listeners: 'ok' },
@@ -89,6 +96,17 @@ it('exits 1 with one line naming every missing or malformed variable', async () 
   expect(msg).toContain('MONGO_URI');
   expect(msg).toContain('NATS_URL');
   expect(msg).toContain('JWT_KEY');
+}, 20_000);
+
+it('exits 1 naming TRUST_PROXY when it is not a list of proxies', async () => {
+  const service = runFixture({ PORT: String(await findFreePort()), TRUST_PROXY: 'the ingress' });
+  expect(await service.exited).toBe(1);
+  const lines = service.output().trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect((JSON.parse(lines[0]) as { msg: string }).msg).toContain(
+    'TRUST_PROXY: must be a comma-separated list of IP addresses, CIDR ranges or loopback, linklocal, uniquelocal ' +
+      '(invalid IP address: the ingress)',
+  );
 }, 20_000);
 
 it('is not ready while a listener is not consuming: its consumer deleted, until it re-created it', async () => {

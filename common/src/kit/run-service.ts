@@ -24,7 +24,14 @@ export interface BackgroundTask {
 export interface ServiceRuntime<Config> {
   /** The service's name: its logs, its NATS client and its durable consumers are named after it. */
   name: string;
-  config: Config & { PORT: number; HOST: string; LOG_LEVEL: string; MONGO_URI?: string; NATS_URL?: string };
+  config: Config & {
+    PORT: number;
+    HOST: string;
+    TRUST_PROXY: string;
+    LOG_LEVEL: string;
+    MONGO_URI?: string;
+    NATS_URL?: string;
+  };
   logger: Logger;
   /** Present when the service uses NATS. */
   bus?: Bus;
@@ -82,6 +89,7 @@ async function startService<Env extends z.ZodRawShape>(
   const schema = z.object({
     PORT: commonEnv.PORT,
     HOST: commonEnv.HOST,
+    TRUST_PROXY: commonEnv.TRUST_PROXY,
     LOG_LEVEL: commonEnv.LOG_LEVEL,
     ...(options.uses.mongo ? { MONGO_URI: commonEnv.MONGO_URI } : {}),
     ...(options.uses.nats ? { NATS_URL: commonEnv.NATS_URL } : {}),
@@ -148,6 +156,8 @@ async function startService<Env extends z.ZodRawShape>(
     ...options.readinessChecks?.(runtime),
   };
   const app = options.createApp(runtime, readinessChecks);
+  // The deployment's proxies, whatever the app was built with: every service believes the same ones.
+  app.set('trust proxy', config.TRUST_PROXY);
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
     listening.once('error', reject);

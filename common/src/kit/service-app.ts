@@ -5,6 +5,7 @@ import { currentUser } from '../middlewares/current-user';
 import { requireJsonBody, requireObjectBody } from '../middlewares/json-body';
 import { noStoreForSessions, securityHeaders } from '../middlewares/security-headers';
 import { notFoundHandler } from '../middlewares/not-found-handler';
+import { DEFAULT_TRUST_PROXY } from './config';
 import { healthRoutes, ReadinessChecks } from './health';
 import type { Logger } from './logger';
 import { openApiRoutes, type OpenApiMount } from './openapi';
@@ -29,10 +30,10 @@ export interface ServiceAppOptions {
   /** Largest JSON body accepted; bigger ones get 413. Default 100kb. */
   bodyLimit?: string;
   /**
-   * Which peers may set X-Forwarded-*: by default private and loopback addresses,
-   * i.e. ingress-nginx in the cluster and the local gateway, never the open internet.
+   * Which peers may set X-Forwarded-* (Express's `trust proxy` list). runService replaces it with
+   * TRUST_PROXY; the default, loopback, is the local gateway.
    */
-  trustProxy?: string | number | boolean;
+  trustProxy?: string;
 }
 
 /**
@@ -44,7 +45,7 @@ export interface ServiceAppOptions {
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   // Needed for req.protocol to say https behind the TLS-terminating proxy (see cookie-session below).
-  app.set('trust proxy', options.trustProxy ?? 'loopback, linklocal, uniquelocal');
+  app.set('trust proxy', options.trustProxy ?? DEFAULT_TRUST_PROXY);
   app.disable('x-powered-by');
   // First, so that every answer carries them: health probes, docs, 404s and errors included.
   app.use(securityHeaders);

@@ -61,6 +61,8 @@ export function serviceEnvironment(
 ): Record<string, string> {
   // Loopback only: the gateway is the way in, as the ingress is in the cluster.
   const env: Record<string, string> = { PORT: String(port), HOST: '127.0.0.1', JWT_KEY: connections.jwtKey };
+  // The gateway, on loopback too, is the only proxy whose X-Forwarded-* the services believe.
+  env.TRUST_PROXY = 'loopback';
   if (connections.logLevel) env.LOG_LEVEL = connections.logLevel;
   if (name !== 'expiration') env.MONGO_URI = databaseUri(connections.mongoUri, name);
   if (name !== 'auth') env.NATS_URL = connections.natsUrl;
