@@ -2,7 +2,7 @@
 // one API: JSON-only bodies, unknown fields refused, one error format, every answer documented,
 // one title style. The apps are built without any server: none of these requests reaches a database.
 import type { OpenApiDocument } from '@ticketing/common';
-import { signin, TEST_JWT_KEY } from '@ticketing/common/testing';
+import { signin, TEST_JWT_KEYS } from '@ticketing/common/testing';
 import type { Express } from 'express';
 import request from 'supertest';
 import { openApiDocument as authDocument } from '../auth/src/openapi';
@@ -23,7 +23,11 @@ async function commonOptions() {
   const { createLogger, Outbox } = await import('@ticketing/common');
   const { default: mongoose } = await import('mongoose');
   const logger = createLogger('api-consistency', { level: 'silent' });
-  return { logger, jwtKey: TEST_JWT_KEY, outbox: new Outbox({ connection: mongoose.connection, logger }) };
+  return {
+    logger,
+    jwtPublicKeys: TEST_JWT_KEYS.publicKeys,
+    outbox: new Outbox({ connection: mongoose.connection, logger }),
+  };
 }
 
 const services: Service[] = [
@@ -35,8 +39,9 @@ const services: Service[] = [
       const { createApp } = await import('../auth/src/app');
       return createApp({
         logger,
-        jwtKey: TEST_JWT_KEY,
-        jwtExpiresIn: '1h',
+        jwtPrivateKey: TEST_JWT_KEYS.privateKey,
+        jwtPublicKeys: TEST_JWT_KEYS.publicKeys,
+        jwtExpiresIn: 60 * 60,
         signinThrottle: {
           maxFailuresPerEmailAndClient: 5,
           maxFailuresPerClient: 50,

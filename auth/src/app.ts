@@ -1,6 +1,12 @@
-import { createServiceApp, type Logger, type ReadinessChecks } from '@ticketing/common';
+import { createPublicKey } from 'node:crypto';
+import {
+  createServiceApp,
+  type JwtPrivateKey,
+  type JwtPublicKeys,
+  type Logger,
+  type ReadinessChecks,
+} from '@ticketing/common';
 import type { Express } from 'express';
-import type { SessionTtl } from './config';
 import {
   SigninThrottle,
   SignupThrottle,
@@ -9,14 +15,19 @@ import {
 } from './models/throttle';
 import { openApiDocument } from './openapi';
 import { currentUserRouter } from './routes/current-user';
+import { jwksRouter } from './routes/jwks';
 import { signinRouter } from './routes/signin';
 import { signoutRouter } from './routes/signout';
 import { signupRouter } from './routes/signup';
 
 export interface AuthAppOptions {
   logger: Logger;
-  jwtKey: string;
-  jwtExpiresIn: SessionTtl;
+  /** Signs every session JWT. */
+  jwtPrivateKey: JwtPrivateKey;
+  /** Verify session JWTs here as in every service; published as auth's JWKS. Must hold jwtPrivateKey's public half. */
+  jwtPublicKeys: JwtPublicKeys;
+  /** Session lifetime in seconds. */
+  jwtExpiresIn: number;
   signinThrottle: SigninThrottleOptions;
   signupThrottle: SignupThrottleOptions;
   readinessChecks?: ReadinessChecks;
@@ -25,11 +36,23 @@ export interface AuthAppOptions {
 // Credentials are a few hundred bytes; anything much bigger is not a sign-in.
 const BODY_LIMIT = '10kb';
 
+/** Refuses a signing key that JWT_PUBLIC_KEYS does not hold: no service could verify the sessions it signs. */
+function checkSigningKeyIsPublished(privateKey: JwtPrivateKey, publicKeys: JwtPublicKeys): void {
+  const published = publicKeys.get(privateKey.kid);
+  if (!published?.equals(createPublicKey(privateKey.key))) {
+    throw new Error(
+      `JWT_PUBLIC_KEYS has no key with kid "${privateKey.kid}" that is JWT_PRIVATE_KEY's public half: ` +
+        'no service could verify the sessions auth signs',
+    );
+  }
+}
+
 export function createApp(options: AuthAppOptions): Express {
-  const session = { jwtKey: options.jwtKey, jwtExpiresIn: options.jwtExpiresIn };
+  checkSigningKeyIsPublished(options.jwtPrivateKey, options.jwtPublicKeys);
+  const session = { jwtPrivateKey: options.jwtPrivateKey, jwtExpiresIn: options.jwtExpiresIn };
   return createServiceApp({
     logger: options.logger,
-    jwtKey: options.jwtKey,
+    jwtPublicKeys: options.jwtPublicKeys,
     readinessChecks: options.readinessChecks,
     bodyLimit: BODY_LIMIT,
     openApi: { basePath: '/api/users', document: openApiDocument },
@@ -38,6 +61,7 @@ export function createApp(options: AuthAppOptions): Express {
       signinRouter({ ...session, throttle: new SigninThrottle(options.signinThrottle) }),
       signoutRouter(),
       currentUserRouter(),
+      jwksRouter(options.jwtPublicKeys),
     ],
   });
 }

@@ -1,10 +1,8 @@
-import { commonEnv, type signSessionJwt } from '@ticketing/common';
+import { commonEnv } from '@ticketing/common';
 import { z } from 'zod';
 
-/** How long a session JWT lives, in the forms jsonwebtoken accepts for `expiresIn`. */
-export type SessionTtl = NonNullable<Parameters<typeof signSessionJwt>[2]>;
-
-const DURATION = /^[1-9]\d*(ms|s|m|h|d|w|y)?$/;
+const DURATION = /^([1-9]\d*)(s|m|h|d|w)?$/;
+const SECONDS_PER_UNIT: Record<string, number> = { s: 1, m: 60, h: 60 * 60, d: 24 * 60 * 60, w: 7 * 24 * 60 * 60 };
 
 const positiveInteger = (defaultValue: number) =>
   z.coerce
@@ -15,16 +13,19 @@ const positiveInteger = (defaultValue: number) =>
 
 /** The auth service's environment, on top of what runService reads (PORT, LOG_LEVEL, MONGO_URI). */
 export const authEnv = {
-  JWT_KEY: commonEnv.JWT_KEY,
-  /**
-   * Session lifetime: a number of seconds ("3600") or a number with a unit ("15m", "12h", "1d").
-   * A bare number is turned into a number because jsonwebtoken reads a numeric string as milliseconds.
-   */
+  /** The key auth signs sessions with; its public half must be in JWT_PUBLIC_KEYS (checked by createApp). */
+  JWT_PRIVATE_KEY: commonEnv.JWT_PRIVATE_KEY,
+  /** The public keys auth accepts and publishes at /api/users/.well-known/jwks.json, as every service accepts them. */
+  JWT_PUBLIC_KEYS: commonEnv.JWT_PUBLIC_KEYS,
+  /** Session lifetime, read as seconds: a number of seconds ("3600") or a number with a unit ("15m", "12h", "1d"). */
   JWT_EXPIRES_IN: z
     .string()
-    .regex(DURATION, { error: 'must be a positive number of seconds or a number with a unit (ms, s, m, h, d, w, y)' })
+    .regex(DURATION, { error: 'must be a positive number of seconds or a number with a unit (s, m, h, d, w)' })
     .default('1d')
-    .transform((value): SessionTtl => (/^\d+$/.test(value) ? Number(value) : (value as SessionTtl))),
+    .transform((value) => {
+      const [, amount, unit = 's'] = DURATION.exec(value)!;
+      return Number(amount) * SECONDS_PER_UNIT[unit];
+    }),
   /** Failed sign-ins allowed for one email from one client address within the window. */
   SIGNIN_MAX_FAILURES_PER_EMAIL_AND_CLIENT: positiveInteger(5),
   /** Failed sign-ins allowed from one client address within the window (higher: many users can share one NAT). */

@@ -12,7 +12,8 @@ void runService({
     createApp({
       logger,
       readinessChecks,
-      jwtKey: config.JWT_KEY,
+      jwtPrivateKey: config.JWT_PRIVATE_KEY,
+      jwtPublicKeys: config.JWT_PUBLIC_KEYS,
       jwtExpiresIn: config.JWT_EXPIRES_IN,
       signinThrottle: {
         maxFailuresPerEmailAndClient: config.SIGNIN_MAX_FAILURES_PER_EMAIL_AND_CLIENT,

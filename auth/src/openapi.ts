@@ -56,7 +56,8 @@ export const openApiDocument: OpenApiDocument = {
   info: apiInfo(
     'Auth',
     'Accounts and sessions. The session is a cookie named `session` holding `{ jwt }`; the JWT payload is ' +
-      '`{ id, email }` with an expiry, and every service verifies it with the shared JWT key.',
+      '`{ id, email }` with its times, signed by auth alone (EdDSA, naming its key in the `kid` header); every ' +
+      'service verifies it with the public keys auth publishes at `/api/users/.well-known/jwks.json`.',
   ),
   paths: {
     '/api/users/signup': {
@@ -126,6 +127,17 @@ export const openApiDocument: OpenApiDocument = {
         },
       },
     },
+    '/api/users/.well-known/jwks.json': {
+      get: {
+        summary: 'The public keys that verify session JWTs',
+        description:
+          'A JSON Web Key Set: every key a session may currently be signed with, the one auth signs with now ' +
+          'and older ones still accepted while keys rotate. A token names its key in its `kid` header. Never a private key.',
+        responses: {
+          200: { description: 'The public keys', content: json('Jwks') },
+        },
+      },
+    },
   },
   components: {
     securitySchemes: { session: sessionCookieScheme },
@@ -151,6 +163,28 @@ export const openApiDocument: OpenApiDocument = {
               email: { type: 'string', format: 'email' },
               iat: { type: 'integer', description: 'Issued at (seconds since the epoch)' },
               exp: { type: 'integer', description: 'Expires at (seconds since the epoch)' },
+            },
+          },
+        },
+      },
+      Jwks: {
+        type: 'object',
+        required: ['keys'],
+        properties: {
+          keys: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['kty', 'crv', 'x', 'kid', 'alg', 'use'],
+              properties: {
+                kty: { type: 'string', enum: ['OKP'] },
+                crv: { type: 'string', enum: ['Ed25519'] },
+                x: { type: 'string', description: 'The public key, base64url' },
+                kid: { type: 'string', description: 'The id tokens signed with this key name in their header' },
+                alg: { type: 'string', enum: ['EdDSA'] },
+                use: { type: 'string', enum: ['sig'] },
+              },
             },
           },
         },

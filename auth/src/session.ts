@@ -1,13 +1,18 @@
-import { signSessionJwt } from '@ticketing/common';
+import { signSessionJwt, type JwtPrivateKey } from '@ticketing/common';
 import type { Request } from 'express';
-import type { SessionTtl } from './config';
 
 export interface SessionOptions {
-  jwtKey: string;
-  jwtExpiresIn: SessionTtl;
+  jwtPrivateKey: JwtPrivateKey;
+  /** Session lifetime in seconds. */
+  jwtExpiresIn: number;
 }
 
 /** Signs the user in on this request: the session cookie will carry `{ jwt }`. */
-export function startSession(req: Request, user: { id: string; email: string }, options: SessionOptions): void {
-  req.session = { jwt: signSessionJwt({ id: user.id, email: user.email }, options.jwtKey, options.jwtExpiresIn) };
+export async function startSession(
+  req: Request,
+  user: { id: string; email: string },
+  options: SessionOptions,
+): Promise<void> {
+  const jwt = await signSessionJwt({ id: user.id, email: user.email }, options.jwtPrivateKey, options.jwtExpiresIn);
+  req.session = { jwt };
 }

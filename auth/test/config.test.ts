@@ -1,14 +1,21 @@
-import { ConfigError, loadConfig } from '@ticketing/common';
+import { ConfigError, loadConfig, privateJwk, publicJwks } from '@ticketing/common';
+import { TEST_JWT_KEYS } from '@ticketing/common/testing';
 import { z } from 'zod';
 import { authEnv } from '../src/config';
 
 const schema = z.object(authEnv);
+const keys = {
+  JWT_PRIVATE_KEY: JSON.stringify(privateJwk(TEST_JWT_KEYS.privateKey)),
+  JWT_PUBLIC_KEYS: JSON.stringify(publicJwks(TEST_JWT_KEYS.publicKeys)),
+};
 
 describe('auth config', () => {
-  it('needs only JWT_KEY and defaults the rest', () => {
-    expect(loadConfig(schema, { JWT_KEY: 'secret' })).toEqual({
-      JWT_KEY: 'secret',
-      JWT_EXPIRES_IN: '1d',
+  it('needs only the JWT keys and defaults the rest', () => {
+    const config = loadConfig(schema, keys);
+    expect(config).toEqual({
+      JWT_PRIVATE_KEY: { kid: TEST_JWT_KEYS.privateKey.kid, key: expect.anything() },
+      JWT_PUBLIC_KEYS: TEST_JWT_KEYS.publicKeys,
+      JWT_EXPIRES_IN: 24 * 60 * 60,
       SIGNIN_MAX_FAILURES_PER_EMAIL_AND_CLIENT: 5,
       SIGNIN_MAX_FAILURES_PER_CLIENT: 50,
       SIGNIN_MAX_FAILURES_PER_EMAIL: 100,
@@ -16,19 +23,24 @@ describe('auth config', () => {
       SIGNUP_MAX_PER_CLIENT: 20,
       SIGNUP_WINDOW_SECONDS: 3600,
     });
-    expect(() => loadConfig(schema, {})).toThrow(new ConfigError(['JWT_KEY is required']));
+    expect(config.JWT_PRIVATE_KEY.key.equals(TEST_JWT_KEYS.privateKey.key)).toBe(true);
+    expect(() => loadConfig(schema, {})).toThrow(
+      new ConfigError(['JWT_PRIVATE_KEY is required', 'JWT_PUBLIC_KEYS is required']),
+    );
   });
 
   it.each([
-    ['12h', '12h'],
+    ['12h', 12 * 60 * 60],
+    ['15m', 15 * 60],
+    ['2w', 14 * 24 * 60 * 60],
     ['3600', 3600],
-  ])('reads JWT_EXPIRES_IN=%s as %p', (value, expected) => {
-    expect(loadConfig(schema, { JWT_KEY: 'secret', JWT_EXPIRES_IN: value }).JWT_EXPIRES_IN).toBe(expected);
+  ])('reads JWT_EXPIRES_IN=%s as %p seconds', (value, expected) => {
+    expect(loadConfig(schema, { ...keys, JWT_EXPIRES_IN: value }).JWT_EXPIRES_IN).toBe(expected);
   });
 
   it('rejects malformed durations and limits with one message each', () => {
     const env = {
-      JWT_KEY: 'secret',
+      ...keys,
       JWT_EXPIRES_IN: 'forever',
       SIGNIN_MAX_FAILURES_PER_EMAIL: '0',
       SIGNIN_FAILURE_WINDOW_SECONDS: 'ten',
@@ -37,7 +49,7 @@ describe('auth config', () => {
 
     expect(() => loadConfig(schema, env)).toThrow(
       new ConfigError([
-        'JWT_EXPIRES_IN: must be a positive number of seconds or a number with a unit (ms, s, m, h, d, w, y)',
+        'JWT_EXPIRES_IN: must be a positive number of seconds or a number with a unit (s, m, h, d, w)',
         'SIGNIN_MAX_FAILURES_PER_EMAIL: must be a positive integer',
         'SIGNIN_FAILURE_WINDOW_SECONDS: must be a positive integer',
         'SIGNUP_MAX_PER_CLIENT: must be a positive integer',

@@ -9,6 +9,7 @@ describe('OpenAPI document', () => {
   it('describes every route of the service', () => {
     expect(undocumentedRoutes(app, openApiDocument, '/api/users')).toEqual([]);
     expect(Object.keys(openApiDocument.paths).sort()).toEqual([
+      '/api/users/.well-known/jwks.json',
       '/api/users/currentuser',
       '/api/users/signin',
       '/api/users/signout',

@@ -1,6 +1,6 @@
 import { scryptSync } from 'node:crypto';
 import { createLogger } from '@ticketing/common';
-import { startServiceTestEnvironment, TEST_JWT_KEY, type ServiceTestEnvironment } from '@ticketing/common/testing';
+import { startServiceTestEnvironment, TEST_JWT_KEYS, type ServiceTestEnvironment } from '@ticketing/common/testing';
 import type { Express } from 'express';
 import request, { type Response } from 'supertest';
 import { createApp, type AuthAppOptions } from '../src/app';
@@ -9,12 +9,13 @@ import { User } from '../src/models/user';
 
 export const PASSWORD = 'correct horse battery';
 
-/** The auth app as the tests build it: TEST_JWT_KEY, a silent logger and roomy throttle limits unless overridden. */
+/** The auth app as the tests build it: TEST_JWT_KEYS, a silent logger and roomy throttle limits unless overridden. */
 export function buildApp(overrides: Partial<AuthAppOptions> = {}): Express {
   return createApp({
     logger: createLogger('auth', { level: 'silent' }),
-    jwtKey: TEST_JWT_KEY,
-    jwtExpiresIn: '1d',
+    jwtPrivateKey: TEST_JWT_KEYS.privateKey,
+    jwtPublicKeys: TEST_JWT_KEYS.publicKeys,
+    jwtExpiresIn: 24 * 60 * 60,
     ...overrides,
     signinThrottle: {
       maxFailuresPerEmailAndClient: 100,

@@ -1,4 +1,11 @@
-import { createServiceApp, type LiveStreams, type Logger, type Outbox, type ReadinessChecks } from '@ticketing/common';
+import {
+  createServiceApp,
+  type JwtPublicKeys,
+  type LiveStreams,
+  type Logger,
+  type Outbox,
+  type ReadinessChecks,
+} from '@ticketing/common';
 import type { Express } from 'express';
 import { ordersOpenApi } from './openapi';
 import type { OrderUpdates } from './order-updates';
@@ -10,7 +17,8 @@ import { showOrderRouter } from './routes/show-order';
 
 export interface OrdersAppOptions {
   logger: Logger;
-  jwtKey: string;
+  /** Auth's public keys, which verify session JWTs. */
+  jwtPublicKeys: JwtPublicKeys;
   readinessChecks?: ReadinessChecks;
   outbox: Outbox;
   /** How long a new order reserves its ticket. */
@@ -25,7 +33,7 @@ export function createApp(options: OrdersAppOptions): Express {
   const { outbox, expirationWindowSeconds, orderUpdates, liveStreams } = options;
   return createServiceApp({
     logger: options.logger,
-    jwtKey: options.jwtKey,
+    jwtPublicKeys: options.jwtPublicKeys,
     readinessChecks: options.readinessChecks,
     openApi: { basePath: '/api/orders', document: ordersOpenApi },
     routers: [

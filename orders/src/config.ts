@@ -7,7 +7,7 @@ import { z } from 'zod';
  * the expiration service misses it; the caps keep that bound at one minute.
  */
 export const ordersEnv = {
-  JWT_KEY: commonEnv.JWT_KEY,
+  JWT_PUBLIC_KEYS: commonEnv.JWT_PUBLIC_KEYS,
   EXPIRATION_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
   EXPIRATION_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().positive().max(25).default(15),
   EXPIRATION_SWEEP_GRACE_SECONDS: z.coerce.number().int().nonnegative().max(30).default(30),

@@ -20,7 +20,7 @@ void runService({
   createApp: ({ config, logger, outbox, liveStreams }, readinessChecks) =>
     createApp({
       logger,
-      jwtKey: config.JWT_KEY,
+      jwtPublicKeys: config.JWT_PUBLIC_KEYS,
       readinessChecks,
       outbox: outbox!,
       expirationWindowSeconds: config.EXPIRATION_WINDOW_SECONDS,

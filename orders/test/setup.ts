@@ -10,7 +10,7 @@ import {
   type EventData,
   type Subjects,
 } from '@ticketing/common';
-import { startServiceTestEnvironment, TEST_JWT_KEY, type ServiceTestEnvironment } from '@ticketing/common/testing';
+import { startServiceTestEnvironment, TEST_JWT_KEYS, type ServiceTestEnvironment } from '@ticketing/common/testing';
 import mongoose from 'mongoose';
 import { createApp, type OrdersAppOptions } from '../src/app';
 import { Order, type OrderPayment } from '../src/models/order';
@@ -33,7 +33,7 @@ export async function startOrdersTestEnvironment(): Promise<OrdersTestEnvironmen
 export function buildApp(outbox: Outbox, overrides: Partial<OrdersAppOptions> = {}) {
   return createApp({
     logger: createLogger('orders-test'),
-    jwtKey: TEST_JWT_KEY,
+    jwtPublicKeys: TEST_JWT_KEYS.publicKeys,
     outbox,
     expirationWindowSeconds: 900,
     orderUpdates: new OrderUpdates(),

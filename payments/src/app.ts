@@ -1,4 +1,10 @@
-import { createServiceApp, type Logger, type Outbox, type ReadinessChecks } from '@ticketing/common';
+import {
+  createServiceApp,
+  type JwtPublicKeys,
+  type Logger,
+  type Outbox,
+  type ReadinessChecks,
+} from '@ticketing/common';
 import type { Express } from 'express';
 import type Stripe from 'stripe';
 import { openApiDocument } from './openapi';
@@ -9,7 +15,8 @@ import { stripeWebhookRouter } from './routes/stripe-webhook';
 
 export interface PaymentsAppOptions {
   logger: Logger;
-  jwtKey: string;
+  /** Auth's public keys, which verify session JWTs. */
+  jwtPublicKeys: JwtPublicKeys;
   readinessChecks?: ReadinessChecks;
   outbox: Outbox;
   stripe: Stripe;
@@ -22,7 +29,7 @@ export function createApp(options: PaymentsAppOptions): Express {
   const { logger, outbox, stripe } = options;
   return createServiceApp({
     logger,
-    jwtKey: options.jwtKey,
+    jwtPublicKeys: options.jwtPublicKeys,
     readinessChecks: options.readinessChecks,
     openApi: { basePath: '/api/payments', document: openApiDocument },
     // The webhook checks Stripe's signature over the exact bytes, so it comes before the JSON parser.

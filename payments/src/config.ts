@@ -34,7 +34,7 @@ function integerFrom(min: number, max: number, what: string) {
 
 /** The payments service's own environment (PORT, LOG_LEVEL, MONGO_URI, NATS_URL come from runService). */
 export const paymentsEnv = {
-  JWT_KEY: commonEnv.JWT_KEY,
+  JWT_PUBLIC_KEYS: commonEnv.JWT_PUBLIC_KEYS,
   STRIPE_SECRET_KEY: z
     .string()
     .regex(/^(sk|rk)_(test|live)_\S+$/, { error: 'must be a Stripe secret key (sk_test_..., sk_live_...)' }),

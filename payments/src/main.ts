@@ -30,7 +30,7 @@ void runService({
   createApp: (runtime, readinessChecks) =>
     createApp({
       logger: runtime.logger,
-      jwtKey: runtime.config.JWT_KEY,
+      jwtPublicKeys: runtime.config.JWT_PUBLIC_KEYS,
       readinessChecks,
       outbox: runtime.outbox!,
       stripe: stripeClient(runtime.config),

@@ -1,13 +1,19 @@
-import { ConfigError, loadConfig } from '@ticketing/common';
+import { ConfigError, loadConfig, publicJwks } from '@ticketing/common';
+import { TEST_JWT_KEYS } from '@ticketing/common/testing';
 import { z } from 'zod';
 import { paymentsEnv } from '../src/config';
 
 const schema = z.object(paymentsEnv);
-const required = { JWT_KEY: 'k', STRIPE_SECRET_KEY: 'sk_test_abc', STRIPE_WEBHOOK_SECRET: 'whsec_abc' };
+const required = {
+  JWT_PUBLIC_KEYS: JSON.stringify(publicJwks(TEST_JWT_KEYS.publicKeys)),
+  STRIPE_SECRET_KEY: 'sk_test_abc',
+  STRIPE_WEBHOOK_SECRET: 'whsec_abc',
+};
 
 it('defaults to usd, real Stripe and a refund sweep every minute', () => {
   expect(loadConfig(schema, required)).toEqual({
     ...required,
+    JWT_PUBLIC_KEYS: TEST_JWT_KEYS.publicKeys,
     PAYMENT_CURRENCY: 'usd',
     REFUND_SWEEP_INTERVAL_SECONDS: 60,
   });
@@ -51,7 +57,7 @@ it('names every missing or bad variable', () => {
   }
   expect(problems).toEqual(
     expect.arrayContaining([
-      'JWT_KEY is required',
+      'JWT_PUBLIC_KEYS is required',
       'STRIPE_WEBHOOK_SECRET is required',
       expect.stringMatching(/^STRIPE_SECRET_KEY: must be a Stripe secret key/),
       'PAYMENT_CURRENCY: must be a currency with two decimals (cents)',

@@ -1,5 +1,5 @@
 import { createLogger, Outbox } from '@ticketing/common';
-import { listRoutes, TEST_JWT_KEY, undocumentedRoutes } from '@ticketing/common/testing';
+import { listRoutes, TEST_JWT_KEYS, undocumentedRoutes } from '@ticketing/common/testing';
 import { TEST_PAYMENT_METHODS } from '@ticketing/fake-stripe';
 import mongoose from 'mongoose';
 import request from 'supertest';
@@ -11,7 +11,7 @@ import { createStripeClient } from '../src/stripe';
 const logger = createLogger('payments-test');
 const app = createApp({
   logger,
-  jwtKey: TEST_JWT_KEY,
+  jwtPublicKeys: TEST_JWT_KEYS.publicKeys,
   outbox: new Outbox({ connection: mongoose.connection, logger }),
   stripe: createStripeClient({ STRIPE_SECRET_KEY: 'sk_test_unused' }),
   webhookSecret: 'whsec_unused',

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, Outbox, outboxModel, OrderStatus, Subjects } from '@ticketing/common';
-import { startServiceTestEnvironment, TEST_JWT_KEY, type ServiceTestEnvironment } from '@ticketing/common/testing';
+import { startServiceTestEnvironment, TEST_JWT_KEYS, type ServiceTestEnvironment } from '@ticketing/common/testing';
 import { startFakeStripe, type FakeStripe } from '@ticketing/fake-stripe';
 import type { Express } from 'express';
 import mongoose from 'mongoose';
@@ -72,7 +72,7 @@ export async function startPaymentsTestContext(): Promise<PaymentsTestContext> {
   const appWith = (options: Partial<Pick<PaymentsAppOptions, 'currency' | 'stripe'>>) =>
     createApp({
       logger,
-      jwtKey: TEST_JWT_KEY,
+      jwtPublicKeys: TEST_JWT_KEYS.publicKeys,
       outbox,
       stripe,
       webhookSecret: fake.webhookSecret,

@@ -1,4 +1,10 @@
-import { createServiceApp, type Logger, type Outbox, type ReadinessChecks } from '@ticketing/common';
+import {
+  createServiceApp,
+  type JwtPublicKeys,
+  type Logger,
+  type Outbox,
+  type ReadinessChecks,
+} from '@ticketing/common';
 import type { Express } from 'express';
 import { openApiDocument } from './openapi';
 import { createTicketRouter } from './routes/create-ticket';
@@ -9,7 +15,8 @@ import { withdrawTicketRouter } from './routes/withdraw-ticket';
 
 export interface TicketsAppOptions {
   logger: Logger;
-  jwtKey: string;
+  /** Auth's public keys, which verify session JWTs. */
+  jwtPublicKeys: JwtPublicKeys;
   readinessChecks?: ReadinessChecks;
   /** Ticket changes and their events commit through it. */
   outbox: Outbox;
@@ -18,7 +25,7 @@ export interface TicketsAppOptions {
 export function createApp(options: TicketsAppOptions): Express {
   return createServiceApp({
     logger: options.logger,
-    jwtKey: options.jwtKey,
+    jwtPublicKeys: options.jwtPublicKeys,
     readinessChecks: options.readinessChecks,
     openApi: { basePath: '/api/tickets', document: openApiDocument },
     routers: [

@@ -11,7 +11,12 @@ void runService({
   uses: { mongo: true, nats: true },
   env,
   createApp: (runtime, readinessChecks) =>
-    createApp({ logger: runtime.logger, jwtKey: runtime.config.JWT_KEY, readinessChecks, outbox: runtime.outbox! }),
+    createApp({
+      logger: runtime.logger,
+      jwtPublicKeys: runtime.config.JWT_PUBLIC_KEYS,
+      readinessChecks,
+      outbox: runtime.outbox!,
+    }),
   listeners: ({ bus, name, outbox }) => [
     new OrderCreatedListener(bus!, { serviceName: name }, outbox!),
     new OrderCancelledListener(bus!, { serviceName: name }, outbox!),

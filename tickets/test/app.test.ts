@@ -1,5 +1,5 @@
 import { createLogger, Outbox } from '@ticketing/common';
-import { TEST_JWT_KEY, undocumentedRoutes } from '@ticketing/common/testing';
+import { TEST_JWT_KEYS, undocumentedRoutes } from '@ticketing/common/testing';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { createApp } from '../src/app';
@@ -9,7 +9,7 @@ import { openApiDocument } from '../src/openapi';
 function buildApp(readinessChecks = {}) {
   const logger = createLogger('tickets-test');
   const outbox = new Outbox({ connection: mongoose.connection, logger });
-  return createApp({ logger, jwtKey: TEST_JWT_KEY, outbox, readinessChecks });
+  return createApp({ logger, jwtPublicKeys: TEST_JWT_KEYS.publicKeys, outbox, readinessChecks });
 }
 
 describe('tickets app', () => {

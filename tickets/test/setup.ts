@@ -17,7 +17,7 @@ import {
 import {
   signin,
   startServiceTestEnvironment,
-  TEST_JWT_KEY,
+  TEST_JWT_KEYS,
   waitForConsumer,
   type ServiceTestEnvironment,
 } from '@ticketing/common/testing';
@@ -40,7 +40,7 @@ export async function startTicketsTest(): Promise<TicketsTestContext> {
   const env = await startServiceTestEnvironment();
   const logger = createLogger('tickets-test');
   const outbox = new Outbox({ connection: mongoose.connection, bus: env.bus, logger });
-  const app = createApp({ logger, jwtKey: TEST_JWT_KEY, outbox });
+  const app = createApp({ logger, jwtPublicKeys: TEST_JWT_KEYS.publicKeys, outbox });
   return { env, outbox, app };
 }
 

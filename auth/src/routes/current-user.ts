@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import jwt from 'jsonwebtoken';
+import { decodeJwt } from 'jose';
 
 export function currentUserRouter(): Router {
   const router = Router();
@@ -11,9 +11,9 @@ export function currentUserRouter(): Router {
     }
     // The kit's currentUser middleware has verified this token (signature, algorithm, expiry);
     // decoding it again only adds the times the course's API returns.
-    const claims = jwt.decode(String(req.session?.jwt), { json: true });
+    const { iat, exp } = decodeJwt(String(req.session?.jwt));
     res.json({
-      currentUser: { id: req.currentUser.id, email: req.currentUser.email, iat: claims?.iat, exp: claims?.exp },
+      currentUser: { id: req.currentUser.id, email: req.currentUser.email, iat, exp },
     });
   });
 

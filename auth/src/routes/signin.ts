@@ -20,7 +20,7 @@ export function signinRouter(options: SessionOptions & { throttle: SigninThrottl
     if (!user) throw new BadRequestError('Wrong email or password: check both and try again');
 
     await attempt.succeeded();
-    startSession(req, user, options);
+    await startSession(req, user, options);
     res.status(200).json(user);
   });
 

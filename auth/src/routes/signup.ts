@@ -16,7 +16,7 @@ export function signupRouter(options: SessionOptions & { throttle: SignupThrottl
     const user = await User.register(email, password);
     if (!user) throw new BadRequestError('This email is already in use: sign in instead', 'email');
 
-    startSession(req, user, options);
+    await startSession(req, user, options);
     res.status(201).json(user);
   });
 

@@ -1,10 +1,4 @@
-import {
-  expiredSessionCookie,
-  sessionCookie,
-  signin as sessionFor,
-  tamperedSessionCookie,
-  TEST_JWT_KEY,
-} from '@ticketing/common/testing';
+import { forgedSessionCookies, sessionCookie } from '@ticketing/common/testing';
 import request from 'supertest';
 import { buildApp, sessionCookieFrom, signup, useTestEnvironment } from '../setup';
 
@@ -40,9 +34,7 @@ describe('GET /api/users/currentuser', () => {
   });
 
   it.each([
-    ['expired', expiredSessionCookie({ id: USER_ID })],
-    ['tampered (another user id, original signature)', tamperedSessionCookie({ forgedId: USER_ID })],
-    ['signed with another key', sessionFor({ id: USER_ID, jwtKey: `not-${TEST_JWT_KEY}` })],
+    ...forgedSessionCookies(USER_ID),
     ['not base64 JSON', ['session=%%%garbage']],
     ['holding a jwt that is not a string', sessionCookie({ jwt: { id: USER_ID, email: 'a@example.com' } })],
   ])('treats a session that is %s as signed out, never a 500', async (_description, cookie) => {

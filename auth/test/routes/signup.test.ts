@@ -1,5 +1,5 @@
 import { verifySessionJwt } from '@ticketing/common';
-import { TEST_JWT_KEY } from '@ticketing/common/testing';
+import { TEST_JWT_KEYS } from '@ticketing/common/testing';
 import request from 'supertest';
 import { User } from '../../src/models/user';
 import { buildApp, jwtIn, PASSWORD, sessionCookieFrom, setCookies, signup, useTestEnvironment } from '../setup';
@@ -16,7 +16,11 @@ describe('POST /api/users/signup', () => {
 
     expect(response.status).toBe(201);
     expect(response.body).toEqual({ id: expect.stringMatching(/^[0-9a-f]{24}$/), email: 'alice@example.com' });
-    expect(verifySessionJwt(jwtIn(sessionCookieFrom(response)), TEST_JWT_KEY)).toEqual(response.body);
+    expect(await verifySessionJwt(jwtIn(sessionCookieFrom(response)), TEST_JWT_KEYS.publicKeys)).toEqual({
+      ...response.body,
+      iat: expect.any(Number),
+      exp: expect.any(Number),
+    });
     expect(await User.countDocuments({ email: 'alice@example.com' })).toBe(1);
   });
 

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { BadRequestError, errorHandler, NotFoundError, TooManyRequestsError } from '.';
 import { createServiceApp } from '../kit/service-app';
 import { captureLogs } from '../testing/log-capture';
+import { TEST_JWT_KEYS } from '../testing/signin';
 
 function appThrowing(error: unknown) {
   const logs = captureLogs();
@@ -17,7 +18,7 @@ function appThrowing(error: unknown) {
   router.post('/echo', (req, res) => {
     res.json(req.body);
   });
-  const app = createServiceApp({ logger: logs.logger, jwtKey: 'test-key', routers: [router] });
+  const app = createServiceApp({ logger: logs.logger, jwtPublicKeys: TEST_JWT_KEYS.publicKeys, routers: [router] });
   return { app, logs };
 }
 

@@ -1,10 +1,22 @@
 import { z } from 'zod';
 import { commonEnv, ConfigError, loadConfig } from '.';
+import { publicJwks } from '../middlewares/jwt-keys';
+import { TEST_JWT_KEYS } from '../testing/signin';
 
-const schema = z.object({ ...commonEnv, STRIPE_SECRET_KEY: z.string() });
+// What a service other than auth reads (JWT_PRIVATE_KEY is auth's own, see jwt-keys.test.ts).
+const schema = z.object({
+  PORT: commonEnv.PORT,
+  HOST: commonEnv.HOST,
+  TRUST_PROXY: commonEnv.TRUST_PROXY,
+  JWT_PUBLIC_KEYS: commonEnv.JWT_PUBLIC_KEYS,
+  MONGO_URI: commonEnv.MONGO_URI,
+  NATS_URL: commonEnv.NATS_URL,
+  LOG_LEVEL: commonEnv.LOG_LEVEL,
+  STRIPE_SECRET_KEY: z.string(),
+});
 
 const validEnv = {
-  JWT_KEY: 'secret',
+  JWT_PUBLIC_KEYS: JSON.stringify(publicJwks(TEST_JWT_KEYS.publicKeys)),
   MONGO_URI: 'mongodb://tickets-mongo:27017/tickets',
   NATS_URL: 'nats://nats:4222',
   STRIPE_SECRET_KEY: 'sk_test_123',
@@ -24,7 +36,14 @@ describe('loadConfig', () => {
   it('returns typed values with defaults applied', () => {
     const config = loadConfig(schema, validEnv);
 
-    expect(config).toEqual({ ...validEnv, PORT: 3000, HOST: '0.0.0.0', TRUST_PROXY: 'loopback', LOG_LEVEL: 'info' });
+    expect(config).toEqual({
+      ...validEnv,
+      JWT_PUBLIC_KEYS: TEST_JWT_KEYS.publicKeys,
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      TRUST_PROXY: 'loopback',
+      LOG_LEVEL: 'info',
+    });
   });
 
   it('converts PORT to a number', () => {
@@ -38,25 +57,25 @@ describe('loadConfig', () => {
       NATS_URL: 'nats://a:4222,nats://b:4222',
     };
 
-    expect(loadConfig(schema, env)).toMatchObject(env);
+    expect(loadConfig(schema, env)).toMatchObject({ MONGO_URI: env.MONGO_URI, NATS_URL: env.NATS_URL });
   });
 
   it('names every missing variable in one message, and gives no default to secrets or URLs', () => {
     expect(() => loadConfig(schema, {})).toThrow(
       new ConfigError([
-        'JWT_KEY is required',
+        'JWT_PUBLIC_KEYS is required',
         'MONGO_URI is required',
         'NATS_URL is required',
         'STRIPE_SECRET_KEY is required',
       ]),
     );
     expect(() => loadConfig(schema, {})).toThrow(
-      'Invalid configuration: JWT_KEY is required; MONGO_URI is required; NATS_URL is required; STRIPE_SECRET_KEY is required',
+      'Invalid configuration: JWT_PUBLIC_KEYS is required; MONGO_URI is required; NATS_URL is required; STRIPE_SECRET_KEY is required',
     );
   });
 
   it('treats an empty variable as missing', () => {
-    expect(problemsOf({ ...validEnv, JWT_KEY: '' })).toEqual(['JWT_KEY is required']);
+    expect(problemsOf({ ...validEnv, JWT_PUBLIC_KEYS: '' })).toEqual(['JWT_PUBLIC_KEYS is required']);
     expect(loadConfig(schema, { ...validEnv, PORT: '' }).PORT).toBe(3000);
   });
 
@@ -79,7 +98,7 @@ describe('loadConfig', () => {
 
     expect(problems).toEqual([
       'PORT: must be an integer from 1 to 65535',
-      'JWT_KEY is required',
+      'JWT_PUBLIC_KEYS is required',
       'MONGO_URI: must be a mongodb:// or mongodb+srv:// URI',
       'NATS_URL: must be a nats:// URL',
       'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent',
@@ -88,13 +107,15 @@ describe('loadConfig', () => {
   });
 
   it('reads process.env by default', () => {
-    const saved = process.env.JWT_KEY;
-    process.env.JWT_KEY = 'from-process-env';
+    const saved = process.env.NATS_URL;
+    process.env.NATS_URL = 'nats://from-process-env:4222';
     try {
-      expect(loadConfig(z.object({ JWT_KEY: commonEnv.JWT_KEY }))).toEqual({ JWT_KEY: 'from-process-env' });
+      expect(loadConfig(z.object({ NATS_URL: commonEnv.NATS_URL }))).toEqual({
+        NATS_URL: 'nats://from-process-env:4222',
+      });
     } finally {
-      if (saved === undefined) delete process.env.JWT_KEY;
-      else process.env.JWT_KEY = saved;
+      if (saved === undefined) delete process.env.NATS_URL;
+      else process.env.NATS_URL = saved;
     }
   });
 });

@@ -1,5 +1,7 @@
 import express from 'express';
 import { z } from 'zod';
+import { errorMessage } from '../errors/error-message';
+import { parseJwtPrivateKey, parseJwtPublicKeys } from '../middlewares/jwt-keys';
 
 /** Thrown by loadConfig; its message names every bad variable, ready to print before exiting. */
 export class ConfigError extends Error {
@@ -7,6 +9,18 @@ export class ConfigError extends Error {
     super(`Invalid configuration: ${problems.join('; ')}`);
     this.name = 'ConfigError';
   }
+}
+
+/** A string variable read by `parse`, whose Error message becomes the variable's problem. */
+function parsed<Value>(parse: (text: string) => Value) {
+  return z.string().transform((text, ctx): Value => {
+    try {
+      return parse(text);
+    } catch (err) {
+      ctx.issues.push({ code: 'custom', message: errorMessage(err), input: text });
+      return z.NEVER;
+    }
+  });
 }
 
 /** Trust X-Forwarded-* only from the machine itself: where the local gateway runs. */
@@ -30,7 +44,7 @@ function trustProxyProblem(value: string): string | undefined {
 
 /**
  * Environment variables most services read. Pick the ones a service needs into its
- * own schema: `z.object({ PORT: commonEnv.PORT, JWT_KEY: commonEnv.JWT_KEY, ... })`.
+ * own schema: `z.object({ PORT: commonEnv.PORT, JWT_PUBLIC_KEYS: commonEnv.JWT_PUBLIC_KEYS, ... })`.
  * Secrets and connection URLs have no default: a missing one must stop the service.
  */
 export const commonEnv = {
@@ -42,7 +56,10 @@ export const commonEnv = {
     .default(3000),
   /** Address to listen on: all interfaces in a container, loopback behind the local gateway. */
   HOST: z.string().default('0.0.0.0'),
-  JWT_KEY: z.string(),
+  /** Auth's public keys, which verify session JWTs: a JWKS of Ed25519 keys, each with its kid (see jwt-keys). */
+  JWT_PUBLIC_KEYS: parsed(parseJwtPublicKeys),
+  /** Auth only: the private JWK (with its kid) that signs session JWTs; its public half must be in JWT_PUBLIC_KEYS. */
+  JWT_PRIVATE_KEY: parsed(parseJwtPrivateKey),
   MONGO_URI: z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/, { error: 'must be a mongodb:// or mongodb+srv:// URI' }),
   NATS_URL: z.string().regex(/^(nats|tls|ws|wss):\/\/\S+$/, { error: 'must be a nats:// URL' }),
   /**

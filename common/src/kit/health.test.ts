@@ -1,11 +1,12 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { createLogger, createServiceApp, mongooseConnected, ReadinessChecks } from '.';
+import { TEST_JWT_KEYS } from '../testing/signin';
 
 function appWithChecks(readinessChecks?: ReadinessChecks) {
   return createServiceApp({
     logger: createLogger('test', { level: 'silent' }),
-    jwtKey: 'test-key',
+    jwtPublicKeys: TEST_JWT_KEYS.publicKeys,
     routers: [],
     readinessChecks,
   });

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import request from 'supertest';
 import { undocumentedRoutes } from '../testing/routes';
+import { TEST_JWT_KEYS } from '../testing/signin';
 import { createLogger } from './logger';
 import type { OpenApiDocument } from './openapi';
 import { createServiceApp } from './service-app';
@@ -16,7 +17,7 @@ function appWith(routes: (router: Router) => void) {
   routes(router);
   return createServiceApp({
     logger: createLogger('things'),
-    jwtKey: 'key',
+    jwtPublicKeys: TEST_JWT_KEYS.publicKeys,
     routers: [router],
     openApi: { basePath: '/api/things', document },
   });

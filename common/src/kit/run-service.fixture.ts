@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { Listener } from '../events/listener';
 import type { ExpirationCompleteEvent } from '../events/schemas';
 import { Subjects } from '../events/subjects';
+import { commonEnv } from './config';
 import { createServiceApp } from './service-app';
 import { runService } from './run-service';
 
@@ -29,7 +30,7 @@ void runService({
   name: 'fixture',
   uses: { mongo: true, nats: true },
   env: {
-    JWT_KEY: z.string(),
+    JWT_PUBLIC_KEYS: commonEnv.JWT_PUBLIC_KEYS,
     GREETING: z.string().default('hello'),
     FIXTURE_FAILURE: z.enum(['background', 'listener', 'readiness-checks', 'create-app']).optional(),
   },
@@ -55,7 +56,7 @@ void runService({
     });
     return createServiceApp({
       logger: runtime.logger,
-      jwtKey: runtime.config.JWT_KEY,
+      jwtPublicKeys: runtime.config.JWT_PUBLIC_KEYS,
       routers: [router],
       readinessChecks,
     });

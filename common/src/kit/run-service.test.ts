@@ -3,12 +3,15 @@ import path from 'node:path';
 import { connectBus, EVENT_STREAM, type Bus } from '../events/bus';
 import { Subjects } from '../events/subjects';
 import { createLogger } from './logger';
+import { privateJwk, publicJwks } from '../middlewares/jwt-keys';
 import { startTestMongo, type TestMongo } from '../testing/mongo';
 import { startNatsServer, type TestNatsServer } from '../testing/nats-server';
 import { findFreePort } from '../testing/server-process';
+import { TEST_JWT_KEYS } from '../testing/signin';
 import { waitFor, waitForEvent } from '../testing/wait';
 
 const fixture = path.join(__dirname, 'run-service.fixture.ts');
+const JWT_PUBLIC_KEYS = JSON.stringify(publicJwks(TEST_JWT_KEYS.publicKeys));
 
 interface RunningFixture {
   child: ChildProcessWithoutNullStreams;
@@ -45,7 +48,7 @@ it('starts from the environment, is ready, publishes through the outbox and shut
   const port = await findFreePort();
   const service = runFixture({
     PORT: String(port),
-    JWT_KEY: 'k',
+    JWT_PUBLIC_KEYS,
     MONGO_URI: mongo.uri,
     NATS_URL: nats.url,
     GREETING: 'hi',
@@ -87,7 +90,12 @@ it('starts from the environment, is ready, publishes through the outbox and shut
 }, 40_000);
 
 it('exits 1 with one line naming every missing or malformed variable', async () => {
-  const service = runFixture({ PORT: 'eighty', MONGO_URI: 'postgres://nope' });
+  const service = runFixture({
+    PORT: 'eighty',
+    MONGO_URI: 'postgres://nope',
+    // auth's private key where only public keys belong
+    JWT_PUBLIC_KEYS: JSON.stringify({ keys: [privateJwk(TEST_JWT_KEYS.privateKey)] }),
+  });
   expect(await service.exited).toBe(1);
   const lines = service.output().trim().split('\n');
   expect(lines).toHaveLength(1);
@@ -95,7 +103,9 @@ it('exits 1 with one line naming every missing or malformed variable', async () 
   expect(msg).toContain('PORT');
   expect(msg).toContain('MONGO_URI');
   expect(msg).toContain('NATS_URL');
-  expect(msg).toContain('JWT_KEY');
+  expect(msg).toContain(
+    `JWT_PUBLIC_KEYS: key 1 (kid "${TEST_JWT_KEYS.privateKey.kid}") is a private key: give only public keys (no d)`,
+  );
 }, 20_000);
 
 it('exits 1 naming TRUST_PROXY when it is not a list of proxies', async () => {
@@ -111,7 +121,7 @@ it('exits 1 naming TRUST_PROXY when it is not a list of proxies', async () => {
 
 it('is not ready while a listener is not consuming: its consumer deleted, until it re-created it', async () => {
   const port = await findFreePort();
-  const service = runFixture({ PORT: String(port), JWT_KEY: 'k', MONGO_URI: mongo.uri, NATS_URL: nats.url });
+  const service = runFixture({ PORT: String(port), JWT_PUBLIC_KEYS, MONGO_URI: mongo.uri, NATS_URL: nats.url });
   try {
     const readyz = async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status;
     await waitFor(async () => (await readyz()) === 200, { timeoutMs: 20_000, description: 'the fixture to be ready' });
@@ -144,7 +154,7 @@ it.each([
   async ({ failure, message }) => {
     const service = runFixture({
       PORT: String(await findFreePort()),
-      JWT_KEY: 'k',
+      JWT_PUBLIC_KEYS,
       MONGO_URI: mongo.uri,
       NATS_URL: nats.url,
       FIXTURE_FAILURE: failure,

@@ -1,10 +1,8 @@
 import { Router } from 'express';
 import request from 'supertest';
 import { createServiceApp, Logger, REQUEST_ID_HEADER } from '.';
-import { signin } from '../testing/signin';
+import { signin, TEST_JWT_KEYS } from '../testing/signin';
 import { captureLogs } from '../testing/log-capture';
-
-const JWT_KEY = 'service-app-test-key';
 
 function buildApp(logger: Logger = captureLogs().logger) {
   const router = Router();
@@ -25,7 +23,12 @@ function buildApp(logger: Logger = captureLogs().logger) {
     req.on('data', (chunk: Buffer) => (size += chunk.length));
     req.on('end', () => res.json({ parsedBody: req.body ?? null, rawBytes: size }));
   });
-  return createServiceApp({ logger, jwtKey: JWT_KEY, routers: [router], rawBodyRouters: [rawRouter] });
+  return createServiceApp({
+    logger,
+    jwtPublicKeys: TEST_JWT_KEYS.publicKeys,
+    routers: [router],
+    rawBodyRouters: [rawRouter],
+  });
 }
 
 describe('createServiceApp', () => {
@@ -38,7 +41,7 @@ describe('createServiceApp', () => {
   it('reads the session cookie into currentUser', async () => {
     const response = await request(buildApp())
       .get('/api/users/currentuser')
-      .set('Cookie', signin({ id: 'user-1', email: 'a@b.com', jwtKey: JWT_KEY }));
+      .set('Cookie', signin({ id: 'user-1', email: 'a@b.com' }));
 
     expect(response.body).toEqual({ currentUser: { id: 'user-1', email: 'a@b.com' } });
   });
@@ -119,7 +122,7 @@ describe('request logging', () => {
   it('never writes cookies, the session or authorization headers to the log', async () => {
     const { logger, raw, lines } = captureLogs();
     const app = buildApp(logger);
-    const [sessionCookie] = signin({ jwtKey: JWT_KEY });
+    const [sessionCookie] = signin();
     const sessionValue = sessionCookie.slice('session='.length);
 
     await request(app)

@@ -3,6 +3,7 @@ import express, { Express, Router } from 'express';
 import { errorHandler } from '../errors/error-handler';
 import { currentUser } from '../middlewares/current-user';
 import { requireJsonBody, requireObjectBody } from '../middlewares/json-body';
+import type { JwtPublicKeys } from '../middlewares/jwt-keys';
 import { noStoreForSessions, securityHeaders } from '../middlewares/security-headers';
 import { notFoundHandler } from '../middlewares/not-found-handler';
 import { DEFAULT_TRUST_PROXY } from './config';
@@ -14,8 +15,8 @@ import { reportServedResponses } from './served-responses';
 
 export interface ServiceAppOptions {
   logger: Logger;
-  /** Verifies session JWTs (see currentUser); a service without user routes (expiration) has none. */
-  jwtKey?: string;
+  /** Auth's public keys, which verify session JWTs (see currentUser); a service without user routes (expiration) has none. */
+  jwtPublicKeys?: JwtPublicKeys;
   /** The service's routes, mounted in this order after sessions and currentUser. */
   routers: Router[];
   /** The service's OpenAPI document, served at `{basePath}/docs` and `{basePath}/docs.json`. */
@@ -61,7 +62,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
 
   app.use(express.json({ limit: options.bodyLimit ?? '100kb' }));
   app.use(requireObjectBody);
-  if (options.jwtKey) {
+  if (options.jwtPublicKeys) {
     app.use(
       cookieSession({
         name: 'session',
@@ -74,7 +75,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
         // `secure: true` would make it refuse to set the cookie on plain-HTTP requests.
       }),
     );
-    app.use(currentUser(options.jwtKey));
+    app.use(currentUser(options.jwtPublicKeys));
   }
 
   if (options.openApi) app.use(openApiRoutes(options.openApi));

@@ -1,19 +1,20 @@
 import type { RequestHandler } from 'express';
+import type { JwtPublicKeys } from './jwt-keys';
 import { verifySessionJwt } from './session-jwt';
 
 /**
- * Sets `req.currentUser` from the session cookie's JWT (cookie-session must run first).
- * A missing, malformed, expired or wrongly signed token just means signed out.
+ * Sets `req.currentUser` from the session cookie's JWT (cookie-session must run first), verified
+ * with auth's public keys only. A missing, malformed, expired or wrongly signed token just means signed out.
  */
-export function currentUser(jwtKey: string): RequestHandler {
-  if (!jwtKey) {
-    throw new Error('currentUser needs a non-empty JWT key');
+export function currentUser(publicKeys: JwtPublicKeys): RequestHandler {
+  if (publicKeys.size === 0) {
+    throw new Error('currentUser needs at least one public key');
   }
-  return (req, _res, next) => {
+  return async (req, _res, next) => {
     const token: unknown = req.session?.jwt;
     if (typeof token === 'string') {
-      const user = verifySessionJwt(token, jwtKey);
-      if (user) req.currentUser = user;
+      const claims = await verifySessionJwt(token, publicKeys);
+      if (claims) req.currentUser = { id: claims.id, email: claims.email };
     }
     next();
   };

@@ -1,9 +1,12 @@
 import cookieSession from 'cookie-session';
 import express from 'express';
-import jwt, { JwtPayload } from 'jsonwebtoken';
+import { decodeJwt, errors, jwtVerify } from 'jose';
 import request from 'supertest';
-import { expiredSessionCookie, sessionCookie, signin, tamperedSessionCookie, TEST_JWT_KEY } from './signin';
+import { expiredSessionCookie, sessionCookie, signin, tamperedSessionCookie, TEST_JWT_KEYS } from './signin';
+import { generateJwtPrivateKey, jwtPublicKeysOf } from '../middlewares/jwt-keys';
 import { verifySessionJwt } from '../middlewares/session-jwt';
+
+const testPublicKey = TEST_JWT_KEYS.publicKeys.get(TEST_JWT_KEYS.privateKey.kid)!;
 
 function jwtIn(cookieHeader: string[]): string {
   const [cookie] = cookieHeader;
@@ -29,7 +32,7 @@ describe('signin', () => {
     expect(written.split(';')[0]).toBe(sessionCookie({ jwt: 'header.payload.signature' })[0]);
   });
 
-  it('is read back by cookie-session', async () => {
+  it('is read back by cookie-session, as a token that verifies with the test public keys', async () => {
     const app = express();
     app.use(cookieSession({ name: 'session', signed: false }));
     app.get('/', (req, res) => {
@@ -40,35 +43,36 @@ describe('signin', () => {
       .get('/')
       .set('Cookie', signin({ id: 'u1', email: 'a@b.com' }));
 
-    expect(verifySessionJwt(response.body.jwt, TEST_JWT_KEY)).toEqual({ id: 'u1', email: 'a@b.com' });
+    expect(await verifySessionJwt(response.body.jwt, TEST_JWT_KEYS.publicKeys)).toMatchObject({
+      id: 'u1',
+      email: 'a@b.com',
+    });
   });
 
-  it('defaults to a fresh ObjectId-shaped id, a test email, TEST_JWT_KEY and an expiry', () => {
-    const first = jwt.verify(jwtIn(signin()), TEST_JWT_KEY) as JwtPayload;
-    const second = jwt.verify(jwtIn(signin()), TEST_JWT_KEY) as JwtPayload;
+  it('defaults to a fresh ObjectId-shaped id, a test email, the test key and an expiry in an hour', async () => {
+    const first = await jwtVerify(jwtIn(signin()), testPublicKey, { algorithms: ['EdDSA'] });
+    const second = decodeJwt(jwtIn(signin()));
 
-    expect(first.id).toMatch(/^[0-9a-f]{24}$/);
-    expect(second.id).not.toBe(first.id);
-    expect(first.email).toBe('test@test.com');
-    expect(first.exp).toBeGreaterThan(Date.now() / 1000);
+    expect(first.protectedHeader).toEqual({ alg: 'EdDSA', kid: TEST_JWT_KEYS.privateKey.kid });
+    expect(first.payload.id).toMatch(/^[0-9a-f]{24}$/);
+    expect(second.id).not.toBe(first.payload.id);
+    expect(first.payload.email).toBe('test@test.com');
+    expect(first.payload.exp! - first.payload.iat!).toBe(3600);
   });
 
-  it('signs with JWT_KEY when it is set', () => {
-    const saved = process.env.JWT_KEY;
-    process.env.JWT_KEY = 'key-from-env';
-    try {
-      expect(verifySessionJwt(jwtIn(signin({ id: 'u1' })), 'key-from-env')).toMatchObject({ id: 'u1' });
-    } finally {
-      if (saved === undefined) delete process.env.JWT_KEY;
-      else process.env.JWT_KEY = saved;
-    }
+  it('signs with the signingKey it is given', async () => {
+    const signingKey = generateJwtPrivateKey('another-key');
+    const token = jwtIn(signin({ id: 'u1', signingKey }));
+
+    expect(await verifySessionJwt(token, jwtPublicKeysOf([signingKey]))).toMatchObject({ id: 'u1' });
+    expect(await verifySessionJwt(token, TEST_JWT_KEYS.publicKeys)).toBeNull();
   });
 
-  it('makes expired and tampered sessions that fail verification for their own reasons', () => {
-    expect(() => jwt.verify(jwtIn(expiredSessionCookie()), TEST_JWT_KEY)).toThrow('jwt expired');
+  it('makes expired and tampered sessions that fail verification for their own reasons', async () => {
+    await expect(jwtVerify(jwtIn(expiredSessionCookie()), testPublicKey)).rejects.toThrow(errors.JWTExpired);
 
     const tampered = jwtIn(tamperedSessionCookie({ id: 'victim-not', forgedId: 'victim' }));
-    expect(jwt.decode(tampered)).toMatchObject({ id: 'victim' });
-    expect(() => jwt.verify(tampered, TEST_JWT_KEY)).toThrow('invalid signature');
+    expect(decodeJwt(tampered)).toMatchObject({ id: 'victim' });
+    await expect(jwtVerify(tampered, testPublicKey)).rejects.toThrow(errors.JWSSignatureVerificationFailed);
   });
 });

@@ -1,18 +1,30 @@
-import { randomBytes } from 'node:crypto';
-import type { SignOptions } from 'jsonwebtoken';
-import { signSessionJwt } from '../middlewares/session-jwt';
+import { createHmac, randomBytes, sign } from 'node:crypto';
+import {
+  generateJwtPrivateKey,
+  JWT_ALGORITHM,
+  jwtPublicKeysOf,
+  type JwtPrivateKey,
+  type JwtPublicKeys,
+} from '../middlewares/jwt-keys';
 
-/** The key signin uses when neither the call nor JWT_KEY gives one; build the app under test with it. */
-export const TEST_JWT_KEY = 'test-jwt-key';
+/**
+ * The session key pair of the apps under test, generated once per test file (jest loads modules per
+ * file): build apps with `jwtPublicKeys: TEST_JWT_KEYS.publicKeys` (auth also with `jwtPrivateKey`),
+ * and signin signs with `privateKey`.
+ */
+export const TEST_JWT_KEYS: { privateKey: JwtPrivateKey; publicKeys: JwtPublicKeys } = (() => {
+  const privateKey = generateJwtPrivateKey('test-key');
+  return { privateKey, publicKeys: jwtPublicKeysOf([privateKey]) };
+})();
 
 export interface SigninOptions {
   /** Default: a new random 24-hex-digit id, shaped like a MongoDB ObjectId. */
   id?: string;
   email?: string;
-  /** Default: process.env.JWT_KEY, else TEST_JWT_KEY. */
-  jwtKey?: string;
-  /** Default: 1 hour. A negative number of seconds gives an already expired token. */
-  expiresIn?: NonNullable<SignOptions['expiresIn']>;
+  /** Default: TEST_JWT_KEYS.privateKey, i.e. auth's key as the apps under test know it. */
+  signingKey?: JwtPrivateKey;
+  /** Seconds from now. Default: 1 hour. A negative number gives an already expired token. */
+  expiresIn?: number;
 }
 
 /** A Cookie header value carrying `session`, encoded exactly as cookie-session writes it (base64 JSON). */
@@ -21,13 +33,33 @@ export function sessionCookie(session: object): string[] {
   return [`session=${encoded}`];
 }
 
-function signedSessionJwt(options: SigninOptions): string {
-  const user = {
+const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/**
+ * A compact JWS of `header` and `claims` with the signature `signature` makes of the signing input.
+ * Built here rather than with jose because jose only signs asynchronously, and tests call signin()
+ * synchronously (`.set('Cookie', signin())`, tables of cookies built at load time).
+ */
+function compactJwt(header: object, claims: object, signature: (signingInput: Buffer) => Buffer): string {
+  const signingInput = `${base64url(header)}.${base64url(claims)}`;
+  return `${signingInput}.${signature(Buffer.from(signingInput)).toString('base64url')}`;
+}
+
+function sessionClaims(options: SigninOptions): object {
+  const issuedAt = Math.floor(Date.now() / 1000);
+  return {
     id: options.id ?? randomBytes(12).toString('hex'),
     email: options.email ?? 'test@test.com',
+    iat: issuedAt,
+    exp: issuedAt + (options.expiresIn ?? 3600),
   };
-  const jwtKey = options.jwtKey ?? process.env.JWT_KEY ?? TEST_JWT_KEY;
-  return signSessionJwt(user, jwtKey, options.expiresIn ?? '1h');
+}
+
+function signedSessionJwt(options: SigninOptions): string {
+  const signingKey = options.signingKey ?? TEST_JWT_KEYS.privateKey;
+  return compactJwt({ alg: JWT_ALGORITHM, kid: signingKey.kid }, sessionClaims(options), (input) =>
+    sign(null, input, signingKey.key),
+  );
 }
 
 /** Cookie header for supertest's `.set('Cookie', signin())`: a session signed in as the given user. */
@@ -47,6 +79,37 @@ export function expiredSessionCookie(options: Omit<SigninOptions, 'expiresIn'> =
 export function tamperedSessionCookie(options: SigninOptions & { forgedId: string }): string[] {
   const [header, payload, signature] = signedSessionJwt(options).split('.');
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-  const forgedPayload = Buffer.from(JSON.stringify({ ...claims, id: options.forgedId })).toString('base64url');
-  return sessionCookie({ jwt: `${header}.${forgedPayload}.${signature}` });
+  return sessionCookie({ jwt: `${header}.${base64url({ ...claims, id: options.forgedId })}.${signature}` });
+}
+
+/**
+ * Sessions for `id` that auth did not sign, each as [what it is, cookie], for checking that every
+ * service treats them as signed out. Each would be accepted if the check it targets were missing.
+ */
+export function forgedSessionCookies(id: string): Array<[string, string[]]> {
+  const testKey = TEST_JWT_KEYS.privateKey;
+  const claims = sessionClaims({ id });
+  const publicKeyPem = TEST_JWT_KEYS.publicKeys.get(testKey.kid)!.export({ format: 'pem', type: 'spki' });
+  return [
+    ["signed with another key under auth's kid", signin({ id, signingKey: generateJwtPrivateKey(testKey.kid) })],
+    ['signed with a key of unknown kid', signin({ id, signingKey: generateJwtPrivateKey('someone-else') })],
+    [
+      'HS256 keyed with auth’s public key (algorithm confusion)',
+      sessionCookie({
+        jwt: compactJwt({ alg: 'HS256', kid: testKey.kid }, claims, (input) =>
+          createHmac('sha256', publicKeyPem).update(input).digest(),
+        ),
+      }),
+    ],
+    [
+      'alg none, unsigned',
+      sessionCookie({ jwt: compactJwt({ alg: 'none', kid: testKey.kid }, claims, () => Buffer.alloc(0)) }),
+    ],
+    [
+      'signed by auth but without kid',
+      sessionCookie({ jwt: compactJwt({ alg: JWT_ALGORITHM }, claims, (input) => sign(null, input, testKey.key)) }),
+    ],
+    ['signed by auth but expired', expiredSessionCookie({ id })],
+    ['signed by auth, payload edited', tamperedSessionCookie({ forgedId: id })],
+  ];
 }

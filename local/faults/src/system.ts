@@ -1,9 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { connectBus, EVENT_STREAM, listDeadLetters, type Bus, type DeadLetter } from '@ticketing/common';
+import {
+  connectBus,
+  EVENT_STREAM,
+  listDeadLetters,
+  parseJwtPrivateKey,
+  type Bus,
+  type DeadLetter,
+  type JwtPrivateKey,
+} from '@ticketing/common';
 import { MongoClient } from 'mongodb';
 import { databaseUri } from '../../stack/src/services';
 import { startStack, type Stack } from '../../stack/src';
@@ -36,7 +43,8 @@ export class FaultSystem {
   private constructor(
     readonly stack: Stack,
     private readonly dataDir: string,
-    private readonly jwtKey: string,
+    /** The stack's session signing key: the users of the scenarios are signed in as auth would sign them in. */
+    private readonly jwtPrivateKey: JwtPrivateKey,
     private readonly mongo: MongoClient,
     private readonly bus: Bus,
     private readonly options: FaultSystemOptions,
@@ -44,7 +52,6 @@ export class FaultSystem {
 
   static async start(options: FaultSystemOptions): Promise<FaultSystem> {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'ticketing-faults-'));
-    const jwtKey = randomBytes(32).toString('hex');
     // Settings no StackOptions names reach the services through the environment, as with `npm start`.
     Object.assign(process.env, {
       EXPIRATION_SWEEP_INTERVAL_SECONDS: String(options.overdueSweep.intervalSeconds),
@@ -56,17 +63,16 @@ export class FaultSystem {
       dataDir,
       runMode: 'source',
       replicas: options.replicas,
-      jwtKey,
       expirationWindowSeconds: options.reservationSeconds,
       logLevel: 'warn',
     });
     const mongo = await MongoClient.connect(stack.infrastructure.mongo);
     const bus = await connectBus({ servers: stack.infrastructure.nats, name: 'fault-suite', logger: silentLogger });
-    return new FaultSystem(stack, dataDir, jwtKey, mongo, bus, options);
+    return new FaultSystem(stack, dataDir, parseJwtPrivateKey(stack.jwtKeys.privateKey), mongo, bus, options);
   }
 
   user(log: TrafficLog): ApiUser {
-    return new ApiUser(this.stack.url, this.jwtKey, log);
+    return new ApiUser(this.stack.url, this.jwtPrivateKey, log);
   }
 
   db(service: 'tickets' | 'orders' | 'payments') {

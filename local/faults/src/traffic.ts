@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { JwtPrivateKey } from '@ticketing/common';
 import { signin } from '@ticketing/common/testing';
 
 /** A request that got no answer at all (the connection dropped): status 0. */
@@ -33,10 +34,10 @@ export class ApiUser {
 
   constructor(
     private readonly baseUrl: string,
-    jwtKey: string,
+    signingKey: JwtPrivateKey,
     private readonly log: TrafficLog,
   ) {
-    this.cookie = signin({ id: this.id, email: `${this.id}@faults.test`, jwtKey }).join('; ');
+    this.cookie = signin({ id: this.id, email: `${this.id}@faults.test`, signingKey }).join('; ');
   }
 
   /** The JSON body is taken to be a T without checking: the scenario checks what it uses. */

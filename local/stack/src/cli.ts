@@ -12,7 +12,10 @@
 //                                       usual 27017 / 4222 / 6379, which this machine may be using)
 //   STRIPE_PORT                         the fake Stripe API's port (12111)
 //   STRIPE_SECRET_KEY                   use real Stripe (with STRIPE_WEBHOOK_SECRET) instead of the fake
-//   JWT_KEY                             session signing key (else one generated once in the data dir)
+//   JWT_PRIVATE_KEY                     auth's session signing key, a private JWK with its kid (else a key
+//                                       pair generated once in the data dir)
+//   JWT_PUBLIC_KEYS                     with JWT_PRIVATE_KEY: the JWKS every service verifies sessions
+//                                       with (else JWT_PRIVATE_KEY's public half alone)
 //   STACK_DATA_DIR                      where data and logs are kept (.data at the repository root)
 // Every other variable (LOG_LEVEL, EXPIRATION_WINDOW_SECONDS, ...) reaches the services as it is.
 import { spawn } from 'node:child_process';
@@ -21,7 +24,14 @@ import { parseArgs } from 'node:util';
 import { staleBuilds } from './build';
 import { compactLogLine, logLevelOf } from './log-lines';
 import { repoRoot, SERVICE_NAMES, type ServiceName } from './services';
-import { StackStartError, startStack, type InfrastructureName, type ServerChoice, type Stack } from './index';
+import {
+  StackStartError,
+  stackJwtKeys,
+  startStack,
+  type InfrastructureName,
+  type ServerChoice,
+  type Stack,
+} from './index';
 
 const PARENT_CHECK_INTERVAL_MS = 500;
 const MAX_REPLICAS = 20;
@@ -175,7 +185,9 @@ async function main(): Promise<void> {
       servicePorts,
       gatewayPort,
       fakeStripe: realStripe ? false : { port: fakeStripePort },
-      jwtKey: process.env.JWT_KEY || undefined,
+      jwtKeys: process.env.JWT_PRIVATE_KEY
+        ? stackJwtKeys(process.env.JWT_PRIVATE_KEY, process.env.JWT_PUBLIC_KEYS || undefined)
+        : undefined,
       onServiceLine: (instance, line) => {
         // Every instance reports each step of its shutdown; while stopping only trouble is worth showing.
         if (exitCode !== undefined && logLevelOf(line) < WARN_LEVEL) return;

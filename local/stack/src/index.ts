@@ -12,3 +12,5 @@ export type {
 export { SERVICE_NAMES } from './services';
 export type { RunMode, ServiceName } from './services';
 export { StackStartError } from './errors';
+export { stackJwtKeys } from './jwt-keys';
+export type { StackJwtKeys } from './jwt-keys';

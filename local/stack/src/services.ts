@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { StackJwtKeys } from './jwt-keys';
 
 export const SERVICE_NAMES = ['auth', 'tickets', 'orders', 'payments', 'expiration'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -45,7 +46,7 @@ export interface ServiceConnections {
   mongoUri: string;
   natsUrl: string;
   redisUrl: string;
-  jwtKey: string;
+  jwtKeys: StackJwtKeys;
   /** Set for the fake Stripe API; undefined leaves STRIPE_* to the launcher's environment (real Stripe). */
   fakeStripe?: { host: string; port: number; secretKey: string; webhookSecret: string };
   /** Orders' reservation window; undefined keeps the service's default (or the environment's). */
@@ -60,11 +61,14 @@ export function serviceEnvironment(
   connections: ServiceConnections,
 ): Record<string, string> {
   // Loopback only: the gateway is the way in, as the ingress is in the cluster.
-  const env: Record<string, string> = { PORT: String(port), HOST: '127.0.0.1', JWT_KEY: connections.jwtKey };
+  const env: Record<string, string> = { PORT: String(port), HOST: '127.0.0.1' };
   // The gateway, on loopback too, is the only proxy whose X-Forwarded-* the services believe.
   env.TRUST_PROXY = 'loopback';
   if (connections.logLevel) env.LOG_LEVEL = connections.logLevel;
   if (name !== 'expiration') env.MONGO_URI = databaseUri(connections.mongoUri, name);
+  // Only auth can sign a session; every service with user routes verifies them with the public keys.
+  if (name === 'auth') env.JWT_PRIVATE_KEY = connections.jwtKeys.privateKey;
+  if (name !== 'expiration') env.JWT_PUBLIC_KEYS = connections.jwtKeys.publicKeys;
   if (name !== 'auth') env.NATS_URL = connections.natsUrl;
   if (name === 'expiration') env.REDIS_URL = connections.redisUrl;
   if (name === 'orders' && connections.expirationWindowSeconds !== undefined) {

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startFakeStripe, type FakeStripe } from '@ticketing/fake-stripe';
 import { startChildServer, type ChildServer } from './child-server';
@@ -13,6 +12,7 @@ import {
   type ServerChoice,
   type ServerProcessName,
 } from './infrastructure';
+import { developmentJwtKeys, type StackJwtKeys } from './jwt-keys';
 import { landingPage } from './landing-page';
 import { compactLogLine } from './log-lines';
 import { answersOk, pickFreePorts, portIsFree } from './probes';
@@ -29,7 +29,7 @@ import {
 import { restartOnChanges, WATCH_MODE_RESTART_POLICY } from './watch';
 
 export interface StackOptions {
-  /** Kept across runs: each server's data, the dev JWT key and the logs (in logs/). */
+  /** Kept across runs: each server's data, the dev JWT key pair and the logs (in logs/). */
   dataDir: string;
   /** Each server to start on a port (0: any free one, the default) or to use at a URL. */
   mongo?: ServerChoice;
@@ -61,8 +61,8 @@ export interface StackOptions {
    * the gateway to payments; `false` leaves STRIPE_* to the environment (real Stripe).
    */
   fakeStripe?: { port: number } | false;
-  /** Signs session JWTs; by default a key generated once and kept in the data dir. */
-  jwtKey?: string;
+  /** Sign (auth) and verify (every service) session JWTs; by default a key pair generated once and kept in the data dir. */
+  jwtKeys?: StackJwtKeys;
   /** Orders' reservation window; unset keeps the service's default (900 s) or the environment's. */
   expirationWindowSeconds?: number;
   /** LOG_LEVEL of the services; unset keeps theirs (info) or the environment's. */
@@ -112,6 +112,8 @@ export interface Stack {
   /** The web client, if it runs: reached through the gateway's `url`, or directly here. */
   client?: { port: number; url: string; logFile: string };
   logsDir: string;
+  /** The session keys the services were given: sign a session as auth would with `privateKey`. */
+  jwtKeys: StackJwtKeys;
   /**
    * The OS pid of a supervised process, by its name as in messages: a service instance (`orders`,
    * or `orders#2` with replicas), `client`, and `nats` and `redis` when started here (MongoDB is an
@@ -170,7 +172,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const clientPort = withClient ? (await pickFreePorts(HOST, 1))[0] : undefined;
   const fakeStripePort =
     options.fakeStripe === false ? undefined : await resolvedPort('stripe', options.fakeStripe?.port ?? 0);
-  const jwtKey = options.jwtKey ?? developmentJwtKey(options.dataDir);
+  const jwtKeys = options.jwtKeys ?? developmentJwtKeys(options.dataDir);
 
   const stoppers: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -209,7 +211,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       mongoUri: infrastructure.urls.mongo,
       natsUrl: infrastructure.urls.nats,
       redisUrl: infrastructure.urls.redis,
-      jwtKey,
+      jwtKeys,
       fakeStripe,
       expirationWindowSeconds: options.expirationWindowSeconds,
       logLevel: options.logLevel,
@@ -310,6 +312,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           ? undefined
           : { port: clientPort, url: `http://${HOST}:${clientPort}`, logFile: clientLogFile },
       logsDir,
+      jwtKeys,
       pid: (name) => processNamed(name).pid(),
       kill: (name, signal) => processNamed(name).kill(signal),
       restartServer: (name, restartOptions) => infrastructure.restartServer(name, restartOptions),
@@ -370,16 +373,4 @@ async function planInstances(
     }
   }
   return instances;
-}
-
-/**
- * The session signing key of a local stack: generated on the first start and kept, so that
- * sessions stay valid across restarts. Only readable by its owner.
- */
-function developmentJwtKey(dataDir: string): string {
-  const file = path.join(dataDir, 'jwt-key');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const key = randomBytes(32).toString('hex');
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
-  return key;
 }

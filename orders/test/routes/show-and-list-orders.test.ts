@@ -1,5 +1,5 @@
 import { OrderCancelReason, OrderStatus } from '@ticketing/common';
-import { signin, tamperedSessionCookie } from '@ticketing/common/testing';
+import { forgedSessionCookies, signin, tamperedSessionCookie } from '@ticketing/common/testing';
 import request from 'supertest';
 import { Order } from '../../src/models/order';
 import {
@@ -133,6 +133,15 @@ describe('GET /api/orders/:id', () => {
       .set('Cookie', tamperedSessionCookie({ forgedId: ownerId }))
       .expect(401);
   });
+
+  const ownerId = newId();
+  it.each(forgedSessionCookies(ownerId))(
+    'is 401 for a session auth did not sign, claiming the owner: %s',
+    async (_case, cookie) => {
+      const order = await placeOrder(signin({ id: ownerId }));
+      await request(app).get(`/api/orders/${order.id}`).set('Cookie', cookie).expect(401);
+    },
+  );
 
   it('is 404 for an unknown or malformed id', async () => {
     await request(app).get(`/api/orders/${newId()}`).set('Cookie', signin()).expect(404);

@@ -1,5 +1,5 @@
 import { PaymentStatus } from '@ticketing/common';
-import { signin } from '@ticketing/common/testing';
+import { forgedSessionCookies, signin } from '@ticketing/common/testing';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { Payment } from '../../src/models/payment';
@@ -161,6 +161,18 @@ describe('GET /api/payments/:id', () => {
     const payment = await storedPayment({ userId: newId() });
     await get(`/api/payments/${payment.id as string}`).expect(401);
   });
+
+  const ownerId = newId();
+  it.each(forgedSessionCookies(ownerId))(
+    'is 401 for a session auth did not sign, claiming the owner: %s',
+    async (_case, cookie) => {
+      const payment = await storedPayment({ userId: ownerId });
+      await request(ctx.app)
+        .get(`/api/payments/${payment.id as string}`)
+        .set('Cookie', cookie)
+        .expect(401);
+    },
+  );
 
   it("refuses another user's payment with 403", async () => {
     const payment = await storedPayment({ userId: newId() });

@@ -1,5 +1,5 @@
 import { Subjects } from '@ticketing/common';
-import { expiredSessionCookie, signin, waitForEvent } from '@ticketing/common/testing';
+import { expiredSessionCookie, forgedSessionCookies, signin, waitForEvent } from '@ticketing/common/testing';
 import request from 'supertest';
 import { Ticket } from '../../src/models/ticket';
 import { newObjectId, startTicketsTest, storedTicketEvents, type TicketsTestContext } from '../setup';
@@ -65,6 +65,7 @@ describe('POST /api/tickets', () => {
   it.each([
     ['no session', []],
     ['an expired session', expiredSessionCookie()],
+    ...forgedSessionCookies('5f0c1e2d3b4a596877665544'),
   ])('answers 401 with %s and stores nothing', async (_case, cookie) => {
     const response = await request(context.app)
       .post('/api/tickets')
