@@ -1,7 +1,7 @@
 // Walks every route of every service's OpenAPI document and checks that the services speak as
 // one API: JSON-only bodies, unknown fields refused, one error format, every answer documented,
 // one title style. The apps are built without any server: none of these requests reaches a database.
-import type { OpenApiDocument } from '@ticketing/common';
+import { setPublicOrigins, type OpenApiDocument } from '@ticketing/common';
 import { signin, TEST_JWT_KEYS } from '@ticketing/common/testing';
 import type { Express } from 'express';
 import request from 'supertest';
@@ -92,11 +92,15 @@ const services: Service[] = [
   },
 ];
 
+/** Where the site is, as PUBLIC_ORIGIN says in production (runService sets it on every app). */
+const PUBLIC_ORIGIN = 'https://tickets.example.com';
+
 beforeAll(async () => {
   for (const service of services) {
     await jest.isolateModulesAsync(async () => {
       service.app = await service.buildApp();
     });
+    setPublicOrigins(service.app!, [PUBLIC_ORIGIN]);
   }
 });
 
@@ -193,6 +197,27 @@ describe.each(writeOperations.map((operation) => [label(operation), operation] a
     expect(response.status).toBe(415);
     expectErrorFormat(response.body);
     expectDocumented(operation, 415);
+  });
+
+  it.each([
+    ['an Origin of another site', { Origin: 'https://evil.example' }],
+    ['Sec-Fetch-Site: cross-site', { 'Sec-Fetch-Site': 'cross-site' }],
+    ['Sec-Fetch-Site: cross-site and our Origin', { 'Sec-Fetch-Site': 'cross-site', Origin: PUBLIC_ORIGIN }],
+  ])('refuses a request with %s with 403 in the error format, as documented', async (_case, headers) => {
+    const response = await send(operation).set(headers).send({});
+    expect(response.status).toBe(403);
+    expect(response.body).toEqual({
+      errors: [{ message: 'This request came from another website: changes are accepted only from our own pages' }],
+    });
+    expectDocumented(operation, 403);
+  });
+
+  it.each([
+    ['our Origin', { Origin: PUBLIC_ORIGIN, 'Sec-Fetch-Site': 'same-origin' }],
+    ['no Origin (a program: curl, the client’s server, a webhook)', {}],
+  ])('lets a request with %s through to the body checks', async (_case, headers) => {
+    const response = await send(operation).set(headers).set('Content-Type', 'text/plain').send('hello');
+    expect(response.status).toBe(415);
   });
 
   it('answers a body over the size limit with 413 in the error format, as documented', async () => {

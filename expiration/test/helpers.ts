@@ -32,6 +32,8 @@ export function startTestExpiration(env: ServiceTestEnvironment): Promise<Runnin
     }),
     PORT: 0,
     HOST: '127.0.0.1',
+    TRUST_PROXY: 'loopback',
+    PUBLIC_ORIGIN: ['https://tickets.example.com'],
     LOG_LEVEL: 'silent',
     NATS_URL: env.nats.url,
   };

@@ -22,7 +22,13 @@ function runMain(env: Record<string, string>): RunningMain {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', main], {
     cwd: repositoryRoot,
     // The base config maps @ticketing/common to its sources, as jest does.
-    env: { PATH: process.env.PATH, LOG_LEVEL: 'info', SWC_NODE_PROJECT: 'tsconfig.base.json', ...env },
+    env: {
+      PATH: process.env.PATH,
+      LOG_LEVEL: 'info',
+      SWC_NODE_PROJECT: 'tsconfig.base.json',
+      PUBLIC_ORIGIN: 'https://tickets.example.com',
+      ...env,
+    },
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -3,6 +3,7 @@ import {
   bodyErrorResponses,
   errorResponse,
   errorsSchema,
+  forbiddenResponse,
   jsonRequestBody,
   notSignedInResponse,
   OBJECT_ID_PATTERN,
@@ -107,7 +108,7 @@ export const openApiDocument: OpenApiDocument = {
           402: errorResponse(
             "Card declined (Stripe's words and what to do, `field` paymentMethod); the order can be paid with another attempt",
           ),
-          403: errorResponse('The order belongs to another user'),
+          ...forbiddenResponse('The order belongs to another user'),
           404: errorResponse('No such order'),
           502: errorResponse(
             'Stripe could not be reached or answered unexpectedly; retry with the same Idempotency-Key',
@@ -167,6 +168,7 @@ export const openApiDocument: OpenApiDocument = {
             },
           },
           400: errorResponse('Missing or invalid Stripe-Signature (`field` stripe-signature)'),
+          ...forbiddenResponse(),
           413: errorResponse('The request body is too large (over 1 MB)'),
           415: errorResponse('The body is not JSON (Content-Type: application/json, UTF-8)'),
         },

@@ -14,6 +14,7 @@ export {
   bodyErrorResponses,
   errorResponse,
   errorsSchema,
+  forbiddenResponse,
   jsonRequestBody,
   notSignedInResponse,
   openApiRoutes,

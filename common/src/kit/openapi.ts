@@ -61,13 +61,26 @@ export function jsonRequestBody(schema: Record<string, unknown>) {
   return { required: true, content: { 'application/json': { schema } } };
 }
 
+const CROSS_SITE =
+  'the request came from another site’s page (Sec-Fetch-Site: cross-site, or an Origin that is not one of ours)';
+
+/**
+ * The 403 of every write route: a page of another site may not change anything (see
+ * refuseCrossSiteWrites). `reason` is the route's own 403, if it has one.
+ */
+export function forbiddenResponse(reason?: string) {
+  return { 403: errorResponse(reason ? `${reason}, or ${CROSS_SITE}` : `Refused: ${CROSS_SITE}`) };
+}
+
 /**
  * The failures every route taking a JSON body can answer besides its own: `invalidInput` describes
- * its 400 (missing, wrong or unknown fields, plus what the route adds).
+ * its 400 (missing, wrong or unknown fields, plus what the route adds). A route with a 403 of its own
+ * adds `forbiddenResponse(reason)` after these.
  */
 export function bodyErrorResponses(invalidInput: string) {
   return {
     400: errorResponse(`${invalidInput}. Unknown fields are refused, each named in \`field\`.`),
+    ...forbiddenResponse(),
     413: errorResponse('The request body is too large'),
     415: errorResponse('The body is not JSON (Content-Type: application/json, UTF-8)'),
   };

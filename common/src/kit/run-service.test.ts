@@ -19,9 +19,11 @@ interface RunningFixture {
   exited: Promise<number | null>;
 }
 
+const PUBLIC_ORIGIN = 'https://tickets.example.com';
+
 function runFixture(env: Record<string, string>): RunningFixture {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', fixture], {
-    env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH, LOG_LEVEL: 'info', PUBLIC_ORIGIN, ...env },
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -72,7 +74,11 @@ it('starts from the environment, is ready, publishes through the outbox and shut
       checks: { mongo: 'ok', nats: 'ok', listeners: 'ok' },
     });
 
-    const { eventId } = (await (await fetch(`${base}/events`, { method: 'POST' })).json()) as { eventId: string };
+    // PUBLIC_ORIGIN reached the app: a page of another site may not write, one of ours may.
+    const crossSite = await fetch(`${base}/events`, { method: 'POST', headers: { origin: 'https://evil.example' } });
+    expect(crossSite.status).toBe(403);
+    const sameSite = await fetch(`${base}/events`, { method: 'POST', headers: { origin: PUBLIC_ORIGIN } });
+    const { eventId } = (await sameSite.json()) as { eventId: string };
     const event = await waitForEvent(bus, Subjects.ExpirationComplete);
     expect(event.data).toEqual({ orderId: '6b01f1392dad1b761be159a8' });
     expect(event.msg.headers?.get('Nats-Msg-Id')).toBe(eventId);
@@ -93,6 +99,7 @@ it('exits 1 with one line naming every missing or malformed variable', async () 
   const service = runFixture({
     PORT: 'eighty',
     MONGO_URI: 'postgres://nope',
+    PUBLIC_ORIGIN: 'tickets.example.com',
     // auth's private key where only public keys belong
     JWT_PUBLIC_KEYS: JSON.stringify({ keys: [privateJwk(TEST_JWT_KEYS.privateKey)] }),
   });
@@ -106,6 +113,7 @@ it('exits 1 with one line naming every missing or malformed variable', async () 
   expect(msg).toContain(
     `JWT_PUBLIC_KEYS: key 1 (kid "${TEST_JWT_KEYS.privateKey.kid}") is a private key: give only public keys (no d)`,
   );
+  expect(msg).toContain('PUBLIC_ORIGIN: must be a comma-separated list of origins');
 }, 20_000);
 
 it('exits 1 naming TRUST_PROXY when it is not a list of proxies', async () => {

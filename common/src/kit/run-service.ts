@@ -8,6 +8,7 @@ import { connectBus, type Bus } from '../events/bus';
 import type { Listener } from '../events/listener';
 import { Outbox, OutboxRelay } from '../events/outbox';
 import type { BaseEvent } from '../events/schemas';
+import { publicOriginEnv, setPublicOrigins } from '../middlewares/cross-site';
 import { commonEnv, ConfigError, loadConfig } from './config';
 import { mongooseConnected, type ReadinessChecks } from './health';
 import { LiveStreams } from './live-streams';
@@ -28,6 +29,7 @@ export interface ServiceRuntime<Config> {
     PORT: number;
     HOST: string;
     TRUST_PROXY: string;
+    PUBLIC_ORIGIN: string[];
     LOG_LEVEL: string;
     MONGO_URI?: string;
     NATS_URL?: string;
@@ -90,6 +92,7 @@ async function startService<Env extends z.ZodRawShape>(
     PORT: commonEnv.PORT,
     HOST: commonEnv.HOST,
     TRUST_PROXY: commonEnv.TRUST_PROXY,
+    PUBLIC_ORIGIN: publicOriginEnv,
     LOG_LEVEL: commonEnv.LOG_LEVEL,
     ...(options.uses.mongo ? { MONGO_URI: commonEnv.MONGO_URI } : {}),
     ...(options.uses.nats ? { NATS_URL: commonEnv.NATS_URL } : {}),
@@ -158,6 +161,7 @@ async function startService<Env extends z.ZodRawShape>(
   const app = options.createApp(runtime, readinessChecks);
   // The deployment's proxies, whatever the app was built with: every service believes the same ones.
   app.set('trust proxy', config.TRUST_PROXY);
+  setPublicOrigins(app, config.PUBLIC_ORIGIN);
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
     listening.once('error', reject);

@@ -1,6 +1,7 @@
 import cookieSession from 'cookie-session';
 import express, { Express, Router } from 'express';
 import { errorHandler } from '../errors/error-handler';
+import { refuseCrossSiteWrites, setPublicOrigins } from '../middlewares/cross-site';
 import { currentUser } from '../middlewares/current-user';
 import { requireJsonBody, requireObjectBody } from '../middlewares/json-body';
 import type { JwtPublicKeys } from '../middlewares/jwt-keys';
@@ -40,8 +41,8 @@ export interface ServiceAppOptions {
 /**
  * The Express app every service builds, so all of them treat requests the same way:
  * security headers (and no-store on personal answers), request id and logging, health probes,
- * UTF-8 JSON bodies only (415 otherwise), session cookie, currentUser, the OpenAPI document, the
- * service's routers, then 404 and the error handler.
+ * writes from other sites' pages refused (403), UTF-8 JSON bodies only (415 otherwise), session
+ * cookie, currentUser, the OpenAPI document, the service's routers, then 404 and the error handler.
  */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
@@ -55,6 +56,9 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.use(requestLogger(options.logger));
   if (options.openApi) app.use(reportServedResponses(options.openApi));
   app.use(healthRoutes(options.readinessChecks));
+  // Until runService gives PUBLIC_ORIGIN's origins, no browser page may write (programs still can).
+  setPublicOrigins(app, []);
+  app.use(refuseCrossSiteWrites);
   app.use(requireJsonBody);
   for (const router of options.rawBodyRouters ?? []) {
     app.use(router);

@@ -4,6 +4,7 @@ export { requireAuth } from './require-auth';
 export { validateRequest } from './validate-request';
 export { notFoundHandler } from './not-found-handler';
 export { requireJsonBody, requireObjectBody } from './json-body';
+export { refuseCrossSiteWrites, setPublicOrigins } from './cross-site';
 export { signSessionJwt, verifySessionJwt } from './session-jwt';
 export type { SessionClaims } from './session-jwt';
 export {

@@ -2,8 +2,7 @@ import type { RequestHandler } from 'express';
 import { BadRequestError } from '../errors/bad-request-error';
 import { UnsupportedMediaTypeError } from '../errors/unsupported-media-type-error';
 import { requestMessages } from '../validation/messages';
-
-const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+import { WRITE_METHODS } from './write-methods';
 
 function hasBody(req: Parameters<RequestHandler>[0]): boolean {
   const length = req.headers['content-length'];

@@ -1,7 +1,6 @@
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
-
-const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+import { WRITE_METHODS } from './write-methods';
 
 /**
  * helmet's headers on every answer (X-Content-Type-Options, Referrer-Policy, HSTS, ...), with a

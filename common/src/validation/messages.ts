@@ -18,6 +18,7 @@ export const requestMessages = {
   malformedJson: 'The request body is not valid JSON: check its syntax',
   bodyTooLarge: 'The request body is too large',
   notSignedIn: 'Sign in to do this',
+  crossSite: 'This request came from another website: changes are accepted only from our own pages',
   routeNotFound: 'No such route: check the method and the path',
   internalError: 'Something went wrong on our side; try again later',
 };

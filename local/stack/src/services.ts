@@ -47,6 +47,8 @@ export interface ServiceConnections {
   natsUrl: string;
   redisUrl: string;
   jwtKeys: StackJwtKeys;
+  /** Where browsers reach the system (the gateway), for PUBLIC_ORIGIN. */
+  publicOrigins: string[];
   /** Set for the fake Stripe API; undefined leaves STRIPE_* to the launcher's environment (real Stripe). */
   fakeStripe?: { host: string; port: number; secretKey: string; webhookSecret: string };
   /** Orders' reservation window; undefined keeps the service's default (or the environment's). */
@@ -64,6 +66,7 @@ export function serviceEnvironment(
   const env: Record<string, string> = { PORT: String(port), HOST: '127.0.0.1' };
   // The gateway, on loopback too, is the only proxy whose X-Forwarded-* the services believe.
   env.TRUST_PROXY = 'loopback';
+  env.PUBLIC_ORIGIN = connections.publicOrigins.join(',');
   if (connections.logLevel) env.LOG_LEVEL = connections.logLevel;
   if (name !== 'expiration') env.MONGO_URI = databaseUri(connections.mongoUri, name);
   // Only auth can sign a session; every service with user routes verifies them with the public keys.

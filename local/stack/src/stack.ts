@@ -212,6 +212,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       natsUrl: infrastructure.urls.nats,
       redisUrl: infrastructure.urls.redis,
       jwtKeys,
+      // Both names of this machine a browser may use for the gateway; the client is reached through it.
+      publicOrigins: [gatewayUrl, `http://localhost:${gatewayPort}`],
       fakeStripe,
       expirationWindowSeconds: options.expirationWindowSeconds,
       logLevel: options.logLevel,

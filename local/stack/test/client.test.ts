@@ -49,6 +49,17 @@ test(
       201,
     );
 
+    // PUBLIC_ORIGIN is the gateway's: a page of the site may write, another site's page may not.
+    const signupFrom = (origin: string, email: string) =>
+      fetch(`${stack!.url}/api/users/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin },
+        body: JSON.stringify({ email, password: 'pw-from-a-page' }),
+      });
+    expect((await signupFrom(stack.url, 'our-page@example.com')).status).toBe(201);
+    expect((await signupFrom(stack.url.replace('127.0.0.1', 'localhost'), 'localhost@example.com')).status).toBe(201);
+    expect((await signupFrom('https://evil.example', 'other-site@example.com')).status).toBe(403);
+
     const home = await fetch(`${stack.url}/`);
     expect(home.status).toBe(200);
     expect(home.headers.get('content-type')).toMatch(/^text\/html/);

@@ -41,6 +41,7 @@ describe('session keys of the local stack', () => {
       natsUrl: 'nats://127.0.0.1:2',
       redisUrl: 'redis://127.0.0.1:3',
       jwtKeys,
+      publicOrigins: ['http://127.0.0.1:3000'],
     };
 
     expect(serviceEnvironment('auth', 1, connections)).toMatchObject({
