@@ -33,7 +33,10 @@ const ticketInputProperties = {
     type: 'string',
     minLength: 1,
     maxLength: MAX_TITLE_LENGTH,
-    description: `Trimmed; at most ${MAX_TITLE_LENGTH} characters (an emoji counts as one)`,
+    description:
+      `Stored in Unicode NFC and trimmed; at most ${MAX_TITLE_LENGTH} characters (an emoji counts as one). One line ` +
+      'with at least one visible character: control characters (line breaks, tabs, NUL) and direction overrides ' +
+      '(U+202A–U+202E, U+2066–U+2069) are refused.',
   },
   price: {
     oneOf: [{ type: 'number' }, { type: 'string', pattern: '^\\d+(\\.\\d{1,2})?$' }],

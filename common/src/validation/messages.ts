@@ -7,6 +7,11 @@ export const fieldMessages = {
   mustBeString: (label: string) => `${label} must be a string`,
   invalidId: (label: string) => `${label} must be a 24-character hexadecimal id`,
   tooLong: (label: string, maxCharacters: number) => `${label} must be at most ${maxCharacters} characters`,
+  controlCharacters: (label: string) =>
+    `${label} must be one line of text, without control characters (line breaks, tabs, NUL and the like)`,
+  bidiControls: (label: string) =>
+    `${label} cannot contain characters that override the direction of the text (U+202A to U+202E, U+2066 to U+2069)`,
+  invisible: (label: string) => `${label} must contain visible characters, not only spaces or invisible ones`,
   unknownField: (field: string) => `Unknown field ${field}: remove it from the request`,
 };
 

@@ -1,9 +1,9 @@
 import {
-  characterCount,
   NotAuthorizedError,
   paginationRules,
   requestedPage,
   sendPage,
+  textQuery,
   TicketStatus,
   validateRequest,
 } from '@ticketing/common';
@@ -28,14 +28,7 @@ export const listTicketsRouter = Router();
 listTicketsRouter.get(
   '/api/tickets',
   ...paginationRules(),
-  query('q')
-    .optional()
-    .isString()
-    .withMessage('Search text must be a string')
-    .bail()
-    .trim()
-    .custom((q: string) => characterCount(q) <= MAX_SEARCH_LENGTH)
-    .withMessage(`Search text must be at most ${MAX_SEARCH_LENGTH} characters`),
+  textQuery('q', 'Search text', MAX_SEARCH_LENGTH),
   query('mine')
     .optional()
     .isIn(['true', 'false'])

@@ -139,6 +139,54 @@ describe('POST /api/tickets', () => {
     expect((await Ticket.findById(response.body.id))?.title).toBe(title);
   });
 
+  it.each([
+    [
+      'only zero-width characters',
+      '\u200b\u200d\u2060',
+      'Title must contain visible characters, not only spaces or invisible ones',
+    ],
+    [
+      'NUL',
+      'Concert\u0000',
+      'Title must be one line of text, without control characters (line breaks, tabs, NUL and the like)',
+    ],
+    [
+      'a line break',
+      'Concert\ntonight',
+      'Title must be one line of text, without control characters (line breaks, tabs, NUL and the like)',
+    ],
+    [
+      'a right-to-left override',
+      'Concert \u202egnp.exe',
+      'Title cannot contain characters that override the direction of the text (U+202A to U+202E, U+2066 to U+2069)',
+    ],
+    [
+      'a directional isolate',
+      '\u2067Concert\u2069',
+      'Title cannot contain characters that override the direction of the text (U+202A to U+202E, U+2066 to U+2069)',
+    ],
+  ])('refuses a title with %s, saying why, and stores nothing', async (_case, title, message) => {
+    const response = await request(context.app).post('/api/tickets').set('Cookie', signin()).send({ title, price: 10 });
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ errors: [{ message, field: 'title' }] });
+    expect(await Ticket.countDocuments()).toBe(0);
+  });
+
+  it.each([
+    ['accented', 'Café de l’Opéra', 'Café de l’Opéra'],
+    ['accented, typed decomposed', 'Cafe\u0301 de l’Ope\u0301ra', 'Café de l’Opéra'],
+    ['emoji', '🎫 Jazz night 👩‍👩‍👧', '🎫 Jazz night 👩‍👩‍👧'],
+    ['Arabic', 'حفلة موسيقية في القاهرة', 'حفلة موسيقية في القاهرة'],
+    ['Hebrew', 'הופעה חיה בתל אביב', 'הופעה חיה בתל אביב'],
+  ])('accepts a %s title and stores it in NFC', async (_case, title, stored) => {
+    const response = await request(context.app).post('/api/tickets').set('Cookie', signin()).send({ title, price: 10 });
+    expect(response.status).toBe(201);
+    expect(response.body.title).toBe(stored);
+    const ticket = await Ticket.findById(response.body.id);
+    expect(ticket?.title).toBe(stored);
+    expect(ticket?.title.normalize('NFC')).toBe(ticket?.title);
+  });
+
   it('refuses fields the client may not set (owner, version, status, reservation), naming each, and stores nothing', async () => {
     const response = await request(context.app)
       .post('/api/tickets')

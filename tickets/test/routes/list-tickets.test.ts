@@ -103,6 +103,12 @@ describe('GET /api/tickets', () => {
     expect(next.body.map((ticket: TicketBody) => ticket.title)).toEqual(['Rock Concert']);
   });
 
+  it('finds a title however its accents were typed: the search is normalised as titles are', async () => {
+    await createTickets(['Café Opéra', 'Cafe Opera']);
+    const response = await request(context.app).get(`/api/tickets?q=${encodeURIComponent('Cafe\u0301')}`);
+    expect(response.body.map((ticket: TicketBody) => ticket.title)).toEqual(['Café Opéra']);
+  });
+
   it('treats the search as plain text, not as a regular expression', async () => {
     await createTickets(['a+b (live)', 'aab live', 'Anything']);
 
@@ -121,6 +127,8 @@ describe('GET /api/tickets', () => {
     ['a cursor given twice', 'cursor=a&cursor=b'],
     ['q given twice', 'q=a&q=b'],
     ['q too long', `q=${'x'.repeat(201)}`],
+    ['q with NUL', 'q=Jazz%00'],
+    ['q with a right-to-left override', `q=${encodeURIComponent('\u202eJazz')}`],
     ['mine neither true nor false', 'mine=yes'],
   ])('answers 400 for %s', async (_case, queryString) => {
     const response = await request(context.app).get(`/api/tickets?${queryString}`);

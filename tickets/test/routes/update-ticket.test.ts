@@ -120,6 +120,14 @@ describe('PUT /api/tickets/:id', () => {
     expect(await Ticket.findById(ticket.id)).toMatchObject({ title: 'Concert', price: 20, version: 0 });
   });
 
+  it('stores an edited title in NFC', async () => {
+    const { ticket, owner } = await createOwnedTicket();
+    const response = await edit(ticket.id, owner, { title: 'Ope\u0301ra', price: 20 });
+    expect(response.status).toBe(200);
+    expect(response.body.title).toBe('Opéra');
+    expect(await Ticket.findById(ticket.id)).toMatchObject({ title: 'Opéra', version: 1 });
+  });
+
   it('answers 404 for an unknown ticket and for a malformed id', async () => {
     const cookie = signin();
     await edit(newObjectId(), cookie, { title: 'X', price: 1 }).expect(404);
@@ -130,6 +138,9 @@ describe('PUT /api/tickets/:id', () => {
   it.each([
     ['missing title', { price: 10 }],
     ['blank title', { title: '   ', price: 10 }],
+    ['title of only zero-width characters', { title: '\u200b\u200b', price: 10 }],
+    ['title with NUL', { title: 'Opera\u0000', price: 10 }],
+    ['title with a right-to-left override', { title: 'Opera \u202eaz', price: 10 }],
     ['title too long', { title: 'x'.repeat(201), price: 10 }],
     ['NoSQL-injection shaped title', { title: { $ne: null }, price: 10 }],
     ['missing price', { title: 'Opera' }],
