@@ -5,6 +5,7 @@ import {
   type JwtPublicKeys,
   type Logger,
   type ReadinessChecks,
+  type RevokedSessions,
 } from '@ticketing/common';
 import type { Express } from 'express';
 import {
@@ -28,6 +29,8 @@ export interface AuthAppOptions {
   jwtPublicKeys: JwtPublicKeys;
   /** Session lifetime in seconds. */
   jwtExpiresIn: number;
+  /** Where sign-outs are written and read (see runService's `uses.revokedSessions`); tests without NATS pass none. */
+  revokedSessions?: RevokedSessions;
   signinThrottle: SigninThrottleOptions;
   signupThrottle: SignupThrottleOptions;
   readinessChecks?: ReadinessChecks;
@@ -53,14 +56,15 @@ export function createApp(options: AuthAppOptions): Express {
   return createServiceApp({
     logger: options.logger,
     jwtPublicKeys: options.jwtPublicKeys,
+    revokedSessions: options.revokedSessions,
     readinessChecks: options.readinessChecks,
     bodyLimit: BODY_LIMIT,
     openApi: { basePath: '/api/users', document: openApiDocument },
     routers: [
       signupRouter({ ...session, throttle: new SignupThrottle(options.signupThrottle) }),
       signinRouter({ ...session, throttle: new SigninThrottle(options.signinThrottle) }),
-      signoutRouter(),
-      currentUserRouter(),
+      signoutRouter({ revokedSessions: options.revokedSessions, jwtExpiresIn: options.jwtExpiresIn }),
+      currentUserRouter(session),
       jwksRouter(options.jwtPublicKeys),
     ],
   });

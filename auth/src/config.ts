@@ -1,4 +1,4 @@
-import { commonEnv } from '@ticketing/common';
+import { commonEnv, MAX_SESSION_TTL_SECONDS } from '@ticketing/common';
 import { z } from 'zod';
 
 const DURATION = /^([1-9]\d*)(s|m|h|d|w)?$/;
@@ -21,10 +21,13 @@ export const authEnv = {
   JWT_EXPIRES_IN: z
     .string()
     .regex(DURATION, { error: 'must be a positive number of seconds or a number with a unit (s, m, h, d, w)' })
-    .default('1d')
+    .default('15m')
     .transform((value) => {
       const [, amount, unit = 's'] = DURATION.exec(value)!;
       return Number(amount) * SECONDS_PER_UNIT[unit];
+    })
+    .refine((seconds) => seconds <= MAX_SESSION_TTL_SECONDS, {
+      error: `must be at most ${MAX_SESSION_TTL_SECONDS / 3600}h (how long a sign-out is remembered)`,
     }),
   /** Failed sign-ins allowed for one email from one client address within the window. */
   SIGNIN_MAX_FAILURES_PER_EMAIL_AND_CLIENT: positiveInteger(5),

@@ -6,14 +6,15 @@ import { User } from './models/user';
 
 void runService({
   name: 'auth',
-  uses: { mongo: true, nats: false },
+  uses: { mongo: true, nats: true, revokedSessions: true },
   env: authEnv,
-  createApp: ({ config, logger }, readinessChecks) =>
+  createApp: ({ config, logger, revokedSessions }, readinessChecks) =>
     createApp({
       logger,
       readinessChecks,
       jwtPrivateKey: config.JWT_PRIVATE_KEY,
       jwtPublicKeys: config.JWT_PUBLIC_KEYS,
+      revokedSessions,
       jwtExpiresIn: config.JWT_EXPIRES_IN,
       signinThrottle: {
         maxFailuresPerEmailAndClient: config.SIGNIN_MAX_FAILURES_PER_EMAIL_AND_CLIENT,

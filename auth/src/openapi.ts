@@ -107,7 +107,8 @@ export const openApiDocument: OpenApiDocument = {
         },
         responses: {
           200: {
-            description: 'Session cleared (the cookie is expired)',
+            description:
+              'Session cleared (the cookie is expired) and, when it was valid, revoked: every service refuses its tokens within a second',
             headers: setsSessionCookie,
             content: { 'application/json': { schema: { type: 'object', additionalProperties: false } } },
           },
@@ -121,7 +122,10 @@ export const openApiDocument: OpenApiDocument = {
         security: [{}, { session: [] }],
         responses: {
           200: {
-            description: 'The signed-in user, or null when signed out (no session, expired or tampered token)',
+            description:
+              'The signed-in user, or null when signed out (no session, expired, tampered or signed-out token). ' +
+              'A token past half its life is renewed: the answer then sets a new session cookie, same session, new expiry.',
+            headers: setsSessionCookie,
             content: json('CurrentUser'),
           },
         },

@@ -15,7 +15,7 @@ describe('auth config', () => {
     expect(config).toEqual({
       JWT_PRIVATE_KEY: { kid: TEST_JWT_KEYS.privateKey.kid, key: expect.anything() },
       JWT_PUBLIC_KEYS: TEST_JWT_KEYS.publicKeys,
-      JWT_EXPIRES_IN: 24 * 60 * 60,
+      JWT_EXPIRES_IN: 15 * 60,
       SIGNIN_MAX_FAILURES_PER_EMAIL_AND_CLIENT: 5,
       SIGNIN_MAX_FAILURES_PER_CLIENT: 50,
       SIGNIN_MAX_FAILURES_PER_EMAIL: 100,
@@ -32,7 +32,7 @@ describe('auth config', () => {
   it.each([
     ['12h', 12 * 60 * 60],
     ['15m', 15 * 60],
-    ['2w', 14 * 24 * 60 * 60],
+    ['90s', 90],
     ['3600', 3600],
   ])('reads JWT_EXPIRES_IN=%s as %p seconds', (value, expected) => {
     expect(loadConfig(schema, { ...keys, JWT_EXPIRES_IN: value }).JWT_EXPIRES_IN).toBe(expected);
@@ -54,6 +54,13 @@ describe('auth config', () => {
         'SIGNIN_FAILURE_WINDOW_SECONDS: must be a positive integer',
         'SIGNUP_MAX_PER_CLIENT: must be a positive integer',
       ]),
+    );
+  });
+
+  it('refuses a session lifetime longer than a sign-out is remembered', () => {
+    expect(loadConfig(schema, { ...keys, JWT_EXPIRES_IN: '1d' }).JWT_EXPIRES_IN).toBe(24 * 60 * 60);
+    expect(() => loadConfig(schema, { ...keys, JWT_EXPIRES_IN: '25h' })).toThrow(
+      new ConfigError(['JWT_EXPIRES_IN: must be at most 24h (how long a sign-out is remembered)']),
     );
   });
 });

@@ -5,6 +5,7 @@ import {
   type Logger,
   type Outbox,
   type ReadinessChecks,
+  type RevocationList,
 } from '@ticketing/common';
 import type { Express } from 'express';
 import { ordersOpenApi } from './openapi';
@@ -19,6 +20,8 @@ export interface OrdersAppOptions {
   logger: Logger;
   /** Auth's public keys, which verify session JWTs. */
   jwtPublicKeys: JwtPublicKeys;
+  /** Signed-out sessions (see runService's `uses.revokedSessions`); tests without NATS pass none. */
+  revokedSessions?: RevocationList;
   readinessChecks?: ReadinessChecks;
   outbox: Outbox;
   /** How long a new order reserves its ticket. */
@@ -34,6 +37,7 @@ export function createApp(options: OrdersAppOptions): Express {
   return createServiceApp({
     logger: options.logger,
     jwtPublicKeys: options.jwtPublicKeys,
+    revokedSessions: options.revokedSessions,
     readinessChecks: options.readinessChecks,
     openApi: { basePath: '/api/orders', document: ordersOpenApi },
     routers: [

@@ -15,12 +15,13 @@ const orderUpdates = new OrderUpdates();
 
 void runService({
   name: 'orders',
-  uses: { mongo: true, nats: true },
+  uses: { mongo: true, nats: true, revokedSessions: true },
   env: ordersEnv,
-  createApp: ({ config, logger, outbox, liveStreams }, readinessChecks) =>
+  createApp: ({ config, logger, outbox, liveStreams, revokedSessions }, readinessChecks) =>
     createApp({
       logger,
       jwtPublicKeys: config.JWT_PUBLIC_KEYS,
+      revokedSessions,
       readinessChecks,
       outbox: outbox!,
       expirationWindowSeconds: config.EXPIRATION_WINDOW_SECONDS,

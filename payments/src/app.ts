@@ -4,6 +4,7 @@ import {
   type Logger,
   type Outbox,
   type ReadinessChecks,
+  type RevocationList,
 } from '@ticketing/common';
 import type { Express } from 'express';
 import type Stripe from 'stripe';
@@ -17,6 +18,8 @@ export interface PaymentsAppOptions {
   logger: Logger;
   /** Auth's public keys, which verify session JWTs. */
   jwtPublicKeys: JwtPublicKeys;
+  /** Signed-out sessions (see runService's `uses.revokedSessions`); tests without NATS pass none. */
+  revokedSessions?: RevocationList;
   readinessChecks?: ReadinessChecks;
   outbox: Outbox;
   stripe: Stripe;
@@ -30,6 +33,7 @@ export function createApp(options: PaymentsAppOptions): Express {
   return createServiceApp({
     logger,
     jwtPublicKeys: options.jwtPublicKeys,
+    revokedSessions: options.revokedSessions,
     readinessChecks: options.readinessChecks,
     openApi: { basePath: '/api/payments', document: openApiDocument },
     // The webhook checks Stripe's signature over the exact bytes, so it comes before the JSON parser.

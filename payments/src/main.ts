@@ -25,12 +25,13 @@ function paymentDependencies(runtime: {
 
 void runService({
   name: 'payments',
-  uses: { mongo: true, nats: true },
+  uses: { mongo: true, nats: true, revokedSessions: true },
   env: paymentsEnv,
   createApp: (runtime, readinessChecks) =>
     createApp({
       logger: runtime.logger,
       jwtPublicKeys: runtime.config.JWT_PUBLIC_KEYS,
+      revokedSessions: runtime.revokedSessions,
       readinessChecks,
       outbox: runtime.outbox!,
       stripe: stripeClient(runtime.config),

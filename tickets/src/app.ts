@@ -4,6 +4,7 @@ import {
   type Logger,
   type Outbox,
   type ReadinessChecks,
+  type RevocationList,
 } from '@ticketing/common';
 import type { Express } from 'express';
 import { openApiDocument } from './openapi';
@@ -17,6 +18,8 @@ export interface TicketsAppOptions {
   logger: Logger;
   /** Auth's public keys, which verify session JWTs. */
   jwtPublicKeys: JwtPublicKeys;
+  /** Signed-out sessions (see runService's `uses.revokedSessions`); tests without NATS pass none. */
+  revokedSessions?: RevocationList;
   readinessChecks?: ReadinessChecks;
   /** Ticket changes and their events commit through it. */
   outbox: Outbox;
@@ -26,6 +29,7 @@ export function createApp(options: TicketsAppOptions): Express {
   return createServiceApp({
     logger: options.logger,
     jwtPublicKeys: options.jwtPublicKeys,
+    revokedSessions: options.revokedSessions,
     readinessChecks: options.readinessChecks,
     openApi: { basePath: '/api/tickets', document: openApiDocument },
     routers: [

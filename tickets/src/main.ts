@@ -8,12 +8,13 @@ import { OrderCreatedListener } from './events/listeners/order-created-listener'
 // With mongo and nats both used, runService always provides the bus and the outbox.
 void runService({
   name: 'tickets',
-  uses: { mongo: true, nats: true },
+  uses: { mongo: true, nats: true, revokedSessions: true },
   env,
   createApp: (runtime, readinessChecks) =>
     createApp({
       logger: runtime.logger,
       jwtPublicKeys: runtime.config.JWT_PUBLIC_KEYS,
+      revokedSessions: runtime.revokedSessions,
       readinessChecks,
       outbox: runtime.outbox!,
     }),

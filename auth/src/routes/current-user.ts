@@ -1,20 +1,23 @@
 import { Router } from 'express';
 import { decodeJwt } from 'jose';
+import { startSession, type SessionOptions } from '../session';
 
-export function currentUserRouter(): Router {
+export function currentUserRouter(options: SessionOptions): Router {
   const router = Router();
 
-  router.get('/api/users/currentuser', (req, res) => {
-    if (!req.currentUser) {
+  router.get('/api/users/currentuser', async (req, res) => {
+    const claims = req.sessionClaims;
+    if (!req.currentUser || !claims) {
       res.json({ currentUser: null });
       return;
     }
-    // The kit's currentUser middleware has verified this token (signature, algorithm, expiry);
-    // decoding it again only adds the times the course's API returns.
-    const { iat, exp } = decodeJwt(String(req.session?.jwt));
-    res.json({
-      currentUser: { id: req.currentUser.id, email: req.currentUser.email, iat, exp },
-    });
+    let { iat, exp } = claims;
+    // Past half its life, the token is replaced by a fresh one of the same session: an active user
+    // stays signed in while tokens stay short-lived.
+    if (Date.now() / 1000 >= (claims.iat + claims.exp) / 2) {
+      ({ iat, exp } = decodeJwt(await startSession(req, req.currentUser, options, claims.sid)) as typeof claims);
+    }
+    res.json({ currentUser: { id: req.currentUser.id, email: req.currentUser.email, iat, exp } });
   });
 
   return router;

@@ -1,11 +1,17 @@
-import { validateRequest } from '@ticketing/common';
+import { validateRequest, type RevokedSessions } from '@ticketing/common';
 import { Router } from 'express';
 
-export function signoutRouter(): Router {
+export function signoutRouter(options: { revokedSessions?: RevokedSessions; jwtExpiresIn: number }): Router {
   const router = Router();
 
   // validateRequest with no chains before it: signing out takes no fields, so any field is refused.
-  router.post('/api/users/signout', validateRequest, (req, res) => {
+  router.post('/api/users/signout', validateRequest, async (req, res) => {
+    const claims = req.sessionClaims;
+    if (claims && options.revokedSessions) {
+      // Every token of the session, wherever a copy of it is, stops working in every service. The
+      // latest one cannot outlive a token signed now.
+      await options.revokedSessions.revoke(claims.sid, Math.floor(Date.now() / 1000) + options.jwtExpiresIn);
+    }
     // cookie-session answers with an expired, empty session cookie.
     req.session = null;
     res.status(200).json({});

@@ -43,6 +43,8 @@ describe('POST /api/users/signin', () => {
     expect(response.body).toEqual({ id: created.body.id, email: 'alice@example.com' });
     expect(await verifySessionJwt(jwtIn(sessionCookieFrom(response)), TEST_JWT_KEYS.publicKeys)).toEqual({
       ...response.body,
+      sid: expect.any(String),
+      jti: expect.any(String),
       iat: expect.any(Number),
       exp: expect.any(Number),
     });

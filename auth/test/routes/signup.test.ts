@@ -18,6 +18,8 @@ describe('POST /api/users/signup', () => {
     expect(response.body).toEqual({ id: expect.stringMatching(/^[0-9a-f]{24}$/), email: 'alice@example.com' });
     expect(await verifySessionJwt(jwtIn(sessionCookieFrom(response)), TEST_JWT_KEYS.publicKeys)).toEqual({
       ...response.body,
+      sid: expect.any(String),
+      jti: expect.any(String),
       iat: expect.any(Number),
       exp: expect.any(Number),
     });

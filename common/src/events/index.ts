@@ -7,3 +7,4 @@ export * from './listener';
 export * from './dead-letters';
 export * from './outbox';
 export * from './replica';
+export * from './revoked-sessions';

@@ -7,6 +7,7 @@ import { errorMessage } from '../errors/error-message';
 import { connectBus, type Bus } from '../events/bus';
 import type { Listener } from '../events/listener';
 import { Outbox, OutboxRelay } from '../events/outbox';
+import { RevokedSessions } from '../events/revoked-sessions';
 import type { BaseEvent } from '../events/schemas';
 import { publicOriginEnv, setPublicOrigins } from '../middlewares/cross-site';
 import { commonEnv, ConfigError, loadConfig } from './config';
@@ -39,6 +40,8 @@ export interface ServiceRuntime<Config> {
   bus?: Bus;
   /** Present when the service uses both MongoDB and NATS: its state changes publish through it. */
   outbox?: Outbox;
+  /** Present when the service watches signed-out sessions (`uses.revokedSessions`). */
+  revokedSessions?: RevokedSessions;
   /**
    * The app's long-lived responses, ended when shutdown starts. Always set by runService; optional so
    * that a runtime built by hand in tests needs none.
@@ -48,8 +51,11 @@ export interface ServiceRuntime<Config> {
 
 export interface RunServiceOptions<Env extends z.ZodRawShape, Config> {
   name: string;
-  /** What the service connects to; the matching variables (MONGO_URI, NATS_URL) become required. */
-  uses: { mongo: boolean; nats: boolean };
+  /**
+   * What the service connects to; the matching variables (MONGO_URI, NATS_URL) become required.
+   * `revokedSessions` (with nats): signed-out sessions are watched before the app starts.
+   */
+  uses: { mongo: boolean; nats: boolean; revokedSessions?: boolean };
   /** The service's own environment variables, checked with the common ones at start-up. */
   env: Env;
   createApp(runtime: ServiceRuntime<Config>, readinessChecks: ReadinessChecks): Express;
@@ -120,6 +126,7 @@ async function startService<Env extends z.ZodRawShape>(
         logger,
       });
       await runtime.bus.ensureStream();
+      if (options.uses.revokedSessions) runtime.revokedSessions = await RevokedSessions.watch(runtime.bus);
     }
   } catch (err) {
     return fail(logger, `cannot connect at start-up: ${errorMessage(err)}`);
@@ -144,6 +151,8 @@ async function startService<Env extends z.ZodRawShape>(
   }
 
   const bus = runtime.bus;
+  const revokedSessions = runtime.revokedSessions;
+  if (revokedSessions) steps.push({ name: 'revoked sessions', run: () => revokedSessions.stop() });
   if (bus) steps.push({ name: 'nats', run: () => bus.drain() });
   if (options.uses.mongo) steps.push({ name: 'mongodb', run: () => mongoose.disconnect() });
 

@@ -1,6 +1,7 @@
 import cookieSession from 'cookie-session';
 import express, { Express, Router } from 'express';
 import { errorHandler } from '../errors/error-handler';
+import type { RevocationList } from '../events/revoked-sessions';
 import { refuseCrossSiteWrites, setPublicOrigins } from '../middlewares/cross-site';
 import { currentUser } from '../middlewares/current-user';
 import { requireJsonBody, requireObjectBody } from '../middlewares/json-body';
@@ -18,6 +19,8 @@ export interface ServiceAppOptions {
   logger: Logger;
   /** Auth's public keys, which verify session JWTs (see currentUser); a service without user routes (expiration) has none. */
   jwtPublicKeys?: JwtPublicKeys;
+  /** Signed-out sessions, refused like any invalid session; none in apps built without NATS (some tests). */
+  revokedSessions?: RevocationList;
   /** The service's routes, mounted in this order after sessions and currentUser. */
   routers: Router[];
   /** The service's OpenAPI document, served at `{basePath}/docs` and `{basePath}/docs.json`. */
@@ -79,7 +82,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
         // `secure: true` would make it refuse to set the cookie on plain-HTTP requests.
       }),
     );
-    app.use(currentUser(options.jwtPublicKeys));
+    app.use(currentUser(options.jwtPublicKeys, options.revokedSessions));
   }
 
   if (options.openApi) app.use(openApiRoutes(options.openApi));

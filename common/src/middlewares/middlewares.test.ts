@@ -13,13 +13,14 @@ import {
   verifySessionJwt,
   type JwtPublicKeys,
 } from '.';
+import type { RevocationList } from '../events/revoked-sessions';
 import { createServiceApp } from '../kit/service-app';
 import { createLogger } from '../kit/logger';
 import { forgedSessionCookies, sessionCookie, signin, TEST_JWT_KEYS } from '../testing/signin';
 
 const USER_ID = '5f0c1e2d3b4a596877665544';
 
-function buildApp(jwtPublicKeys: JwtPublicKeys = TEST_JWT_KEYS.publicKeys) {
+function buildApp(jwtPublicKeys: JwtPublicKeys = TEST_JWT_KEYS.publicKeys, revokedSessions?: RevocationList) {
   const router = Router();
   router.get('/whoami', (req, res) => {
     res.json({ currentUser: req.currentUser ?? null });
@@ -39,7 +40,12 @@ function buildApp(jwtPublicKeys: JwtPublicKeys = TEST_JWT_KEYS.publicKeys) {
   router.post('/no-fields', validateRequest, (_req, res) => {
     res.status(204).end();
   });
-  return createServiceApp({ logger: createLogger('test', { level: 'silent' }), jwtPublicKeys, routers: [router] });
+  return createServiceApp({
+    logger: createLogger('test', { level: 'silent' }),
+    jwtPublicKeys,
+    revokedSessions,
+    routers: [router],
+  });
 }
 
 const app = buildApp();
@@ -113,16 +119,42 @@ describe('session JWT', () => {
     const token = await signSessionJwt({ id: USER_ID, email: 'a@b.com' }, TEST_JWT_KEYS.privateKey, 60);
 
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'EdDSA', kid: TEST_JWT_KEYS.privateKey.kid });
-    const { iat, exp } = decodeJwt(token);
+    const { iat, exp, sid, jti } = decodeJwt(token);
     expect(exp! - iat!).toBe(60);
     expect(await verifySessionJwt(token, TEST_JWT_KEYS.publicKeys)).toEqual({
       id: USER_ID,
       email: 'a@b.com',
+      sid: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
       iat,
       exp,
     });
+    expect(jti).not.toBe(sid);
     const otherKey = generateJwtPrivateKey(TEST_JWT_KEYS.privateKey.kid);
     expect(await verifySessionJwt(token, jwtPublicKeysOf([otherKey]))).toBeNull();
+  });
+
+  it('renews a session: the same sid in a token of its own jti', async () => {
+    const first = decodeJwt(await signSessionJwt({ id: USER_ID, email: 'a@b.com' }, TEST_JWT_KEYS.privateKey, 60));
+    const renewed = decodeJwt(
+      await signSessionJwt({ id: USER_ID, email: 'a@b.com' }, TEST_JWT_KEYS.privateKey, 60, first.sid as string),
+    );
+
+    expect(renewed.sid).toBe(first.sid);
+    expect(renewed.jti).not.toBe(first.jti);
+  });
+});
+
+describe('currentUser with revoked sessions', () => {
+  it('treats a session of the revocation list as signed out, and only that session', async () => {
+    const revoked = new Set(['signed-out-session']);
+    const appWithRevocations = buildApp(TEST_JWT_KEYS.publicKeys, { isRevoked: (sessionId) => revoked.has(sessionId) });
+
+    await expectSignedOut(signin({ id: USER_ID, sessionId: 'signed-out-session' }), appWithRevocations);
+    await request(appWithRevocations)
+      .get('/private')
+      .set('Cookie', signin({ id: USER_ID, sessionId: 'another-session' }))
+      .expect(200, { id: USER_ID });
   });
 });
 

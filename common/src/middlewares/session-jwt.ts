@@ -1,22 +1,34 @@
+import { randomUUID } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import type { UserPayload } from './express-augmentation';
 import { JWT_ALGORITHM, type JwtPrivateKey, type JwtPublicKeys } from './jwt-keys';
 
-/** A session JWT's payload once verified: the user plus when the token was issued and expires (seconds since the epoch). */
+/**
+ * A session JWT's payload once verified: the user, the session (`sid`, kept by every token renewing
+ * it, and what a sign-out revokes), the token's own id (`jti`), and when it was issued and expires
+ * (seconds since the epoch).
+ */
 export interface SessionClaims extends UserPayload {
+  sid: string;
+  jti: string;
   iat: number;
   exp: number;
 }
 
-/** Signs the JWT the auth service stores in the session cookie as `{ jwt }`, naming its key in the `kid` header. */
+/**
+ * Signs the JWT the auth service stores in the session cookie as `{ jwt }`, naming its key in the
+ * `kid` header: for a new session, or for `sessionId` when renewing one.
+ */
 export async function signSessionJwt(
   user: UserPayload,
   privateKey: JwtPrivateKey,
   ttlSeconds: number,
+  sessionId: string = randomUUID(),
 ): Promise<string> {
   const issuedAt = Math.floor(Date.now() / 1000);
-  return new SignJWT({ id: user.id, email: user.email })
+  return new SignJWT({ id: user.id, email: user.email, sid: sessionId })
     .setProtectedHeader({ alg: JWT_ALGORITHM, kid: privateKey.kid })
+    .setJti(randomUUID())
     .setIssuedAt(issuedAt)
     .setExpirationTime(issuedAt + ttlSeconds)
     .sign(privateKey.key);
@@ -24,7 +36,7 @@ export async function signSessionJwt(
 
 /**
  * The claims of a session JWT, or null when the token is malformed, expired, not EdDSA, names no kid
- * or a kid not in `publicKeys`, or is not signed by that key.
+ * or a kid not in `publicKeys`, is not signed by that key, or lacks a claim.
  */
 export async function verifySessionJwt(token: string, publicKeys: JwtPublicKeys): Promise<SessionClaims | null> {
   let payload: Record<string, unknown>;
@@ -41,9 +53,10 @@ export async function verifySessionJwt(token: string, publicKeys: JwtPublicKeys)
   } catch {
     return null;
   }
-  const { id, email, iat, exp } = payload;
-  if (typeof id !== 'string' || typeof email !== 'string' || typeof iat !== 'number' || typeof exp !== 'number') {
+  const { id, email, sid, jti, iat, exp } = payload;
+  if (typeof id !== 'string' || typeof email !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') {
     return null;
   }
-  return { id, email, iat, exp };
+  if (typeof iat !== 'number' || typeof exp !== 'number') return null;
+  return { id, email, sid, jti, iat, exp };
 }

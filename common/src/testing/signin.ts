@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, sign } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID, sign } from 'node:crypto';
 import {
   generateJwtPrivateKey,
   JWT_ALGORITHM,
@@ -21,8 +21,12 @@ export interface SigninOptions {
   /** Default: a new random 24-hex-digit id, shaped like a MongoDB ObjectId. */
   id?: string;
   email?: string;
+  /** The session (`sid`) the token belongs to. Default: a new one. */
+  sessionId?: string;
   /** Default: TEST_JWT_KEYS.privateKey, i.e. auth's key as the apps under test know it. */
   signingKey?: JwtPrivateKey;
+  /** Seconds since the epoch. Default: now. */
+  issuedAt?: number;
   /** Seconds from now. Default: 1 hour. A negative number gives an already expired token. */
   expiresIn?: number;
 }
@@ -46,12 +50,14 @@ function compactJwt(header: object, claims: object, signature: (signingInput: Bu
 }
 
 function sessionClaims(options: SigninOptions): object {
-  const issuedAt = Math.floor(Date.now() / 1000);
+  const now = Math.floor(Date.now() / 1000);
   return {
     id: options.id ?? randomBytes(12).toString('hex'),
     email: options.email ?? 'test@test.com',
-    iat: issuedAt,
-    exp: issuedAt + (options.expiresIn ?? 3600),
+    sid: options.sessionId ?? randomUUID(),
+    jti: randomUUID(),
+    iat: options.issuedAt ?? now,
+    exp: now + (options.expiresIn ?? 3600),
   };
 }
 

@@ -72,7 +72,7 @@ export function serviceEnvironment(
   // Only auth can sign a session; every service with user routes verifies them with the public keys.
   if (name === 'auth') env.JWT_PRIVATE_KEY = connections.jwtKeys.privateKey;
   if (name !== 'expiration') env.JWT_PUBLIC_KEYS = connections.jwtKeys.publicKeys;
-  if (name !== 'auth') env.NATS_URL = connections.natsUrl;
+  env.NATS_URL = connections.natsUrl;
   if (name === 'expiration') env.REDIS_URL = connections.redisUrl;
   if (name === 'orders' && connections.expirationWindowSeconds !== undefined) {
     env.EXPIRATION_WINDOW_SECONDS = String(connections.expirationWindowSeconds);

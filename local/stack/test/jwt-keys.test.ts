@@ -56,5 +56,9 @@ describe('session keys of the local stack', () => {
     expect(
       Object.keys(serviceEnvironment('expiration', 1, connections)).filter((name) => name.startsWith('JWT')),
     ).toEqual([]);
+    // Auth writes sign-outs to NATS, where every service watches them.
+    for (const service of ['auth', 'tickets', 'orders', 'payments', 'expiration'] as const) {
+      expect(serviceEnvironment(service, 1, connections).NATS_URL).toBe('nats://127.0.0.1:2');
+    }
   });
 });
