@@ -50,6 +50,9 @@ describe('RevokedSessions', () => {
 
     const late = await watch(lateBus);
     expect(late.isRevoked('session-1')).toBe(true);
+    expect(late.isWatching()).toBe(true);
+    late.stop();
+    await waitFor(() => !late.isWatching(), { description: 'the stopped watcher to say so' });
   });
 
   it('forgets a revocation once its last token has expired', async () => {

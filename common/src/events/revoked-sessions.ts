@@ -26,6 +26,7 @@ export class RevokedSessions implements RevocationList {
   /** Session id to the expiry (seconds since the epoch) of its last token. */
   private readonly expiries = new Map<string, number>();
   private lastPrune = Date.now();
+  private watching = true;
 
   private constructor(
     private readonly kv: KV,
@@ -47,14 +48,25 @@ export class RevokedSessions implements RevocationList {
     await new Promise<void>((caughtUp) => {
       if (emptyAtStart) caughtUp();
       void (async () => {
-        for await (const entry of watcher) {
-          if (entry.operation === 'PUT') revoked.remember(entry.key, Number(entry.string()));
-          // The last of the values stored before the watch (or a newer one): every earlier revocation is known.
-          if (entry.isUpdate || entry.delta === 0) caughtUp();
+        try {
+          for await (const entry of watcher) {
+            if (entry.operation === 'PUT') revoked.remember(entry.key, Number(entry.string()));
+            // The last of the values stored before the watch (or a newer one): every earlier revocation is known.
+            if (entry.isUpdate || entry.delta === 0) caughtUp();
+          }
+        } catch (err) {
+          bus.logger.error({ err }, 'watching revoked sessions failed: sign-outs are no longer seen');
+        } finally {
+          revoked.watching = false;
         }
       })();
     });
     return revoked;
+  }
+
+  /** False once the watch has ended (stopped, or failed): sign-outs made since are not known here. */
+  isWatching(): boolean {
+    return this.watching;
   }
 
   isRevoked(sessionId: string): boolean {

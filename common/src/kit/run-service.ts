@@ -165,6 +165,8 @@ async function startService<Env extends z.ZodRawShape>(
           listeners: () => [...bus.listeners].every((listener) => listener.isConsuming()),
         }
       : {}),
+    // A service that no longer sees sign-outs would accept signed-out sessions: not ready.
+    ...(revokedSessions ? { revokedSessions: () => revokedSessions.isWatching() } : {}),
     ...options.readinessChecks?.(runtime),
   };
   const app = options.createApp(runtime, readinessChecks);
