@@ -1,5 +1,6 @@
 import { cookies, headers } from 'next/headers';
 import { clientConfig } from './config';
+import { FORWARDED_HEADERS, SESSION_COOKIE } from './session-cookie';
 
 /** One entry of the API's error format `{ errors: [{ message, field? }] }`. */
 export interface ApiError {
@@ -16,11 +17,6 @@ export interface ApiResult<T> {
   errors: ApiError[];
   headers: Headers;
 }
-
-// What the API should know of the browser's request: who it is for (throttling, logs) and how it came in.
-const FORWARDED_HEADERS = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', 'user-agent'];
-
-export const SESSION_COOKIE = 'session';
 
 function errorsOf(body: unknown, status: number): ApiError[] {
   const errors = (body as { errors?: unknown } | undefined)?.errors;

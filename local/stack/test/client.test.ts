@@ -3,6 +3,8 @@
 // starts the client, so that two builds never race for client/.next.
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseJwtPrivateKey } from '@ticketing/common';
+import { signin } from '@ticketing/common/testing';
 import { startStack, StackStartError, type Stack } from '../src';
 import { startClient, type ClientOptions } from '../src/client';
 import { repoRoot } from '../src/services';
@@ -83,6 +85,26 @@ test(
     expect(scripts.filter((script) => !script.includes(`nonce="${nonce}"`))).toEqual([]);
     const again = await fetch(`${stack.url}/`);
     expect(again.headers.get('content-security-policy')).not.toContain(nonce);
+
+    // A page request renews a session token past half its life: the browser gets a new token of the
+    // same session, with a new expiry. A younger token is left alone.
+    const signingKey = parseJwtPrivateKey(stack.jwtKeys.privateKey);
+    const now = Math.floor(Date.now() / 1000);
+    const claimsOf = (cookie: string) => {
+      const { jwt } = JSON.parse(Buffer.from(cookie.split(';')[0].slice('session='.length), 'base64').toString()) as {
+        jwt: string;
+      };
+      return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()) as { sid: string; exp: number };
+    };
+    const halfSpent = signin({ sessionId: 'page-session', signingKey, issuedAt: now - 600, expiresIn: 300 });
+    const renewing = await fetch(`${stack.url}/`, { headers: { cookie: halfSpent[0] } });
+    expect(renewing.status).toBe(200);
+    const renewed = renewing.headers.getSetCookie().find((line) => line.startsWith('session='));
+    expect(renewed).toEqual(expect.any(String));
+    expect(claimsOf(renewed!)).toMatchObject({ sid: 'page-session', exp: expect.any(Number) });
+    expect(claimsOf(renewed!).exp).toBeGreaterThan(claimsOf(halfSpent[0]).exp);
+    const young = await fetch(`${stack.url}/`, { headers: { cookie: signin({ signingKey, expiresIn: 300 })[0] } });
+    expect(young.headers.getSetCookie().filter((line) => line.startsWith('session='))).toEqual([]);
 
     const apis = await fetch(`${stack.url}/api`);
     expect(apis.status).toBe(200);
