@@ -113,6 +113,7 @@ export const openApiDocument: OpenApiDocument = {
             content: { 'application/json': { schema: { type: 'object', additionalProperties: false } } },
           },
           ...bodyErrorResponses('A body, when one is sent, that is not a JSON object or has fields (it takes none)'),
+          503: errorResponse('The session could not be revoked (NATS unreachable): nothing changed, try again'),
         },
       },
     },

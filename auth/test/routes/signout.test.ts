@@ -1,3 +1,5 @@
+import { connectBus, createLogger, RevokedSessions } from '@ticketing/common';
+import { startNatsServer } from '@ticketing/common/testing';
 import request from 'supertest';
 import { buildApp, PASSWORD, setCookies, useTestEnvironment } from '../setup';
 
@@ -29,5 +31,30 @@ describe('POST /api/users/signout', () => {
 
     expect(response.status).toBe(200);
     expect(response.body).toEqual({});
+  });
+
+  it('answers 503 and keeps the session when the sign-out cannot be recorded (NATS unreachable)', async () => {
+    const nats = await startNatsServer();
+    const bus = await connectBus({
+      servers: nats.url,
+      name: 'signout-test',
+      logger: createLogger('test', { level: 'silent' }),
+    });
+    const revokedSessions = await RevokedSessions.watch(bus);
+    const agent = request.agent(buildApp({ revokedSessions }));
+    await agent.post('/api/users/signup').send({ email: 'bob@example.com', password: PASSWORD }).expect(201);
+    revokedSessions.stop();
+    await bus.close();
+    await nats.stop();
+
+    const response = await agent.post('/api/users/signout');
+
+    expect(response.status).toBe(503);
+    expect(response.body).toEqual({
+      errors: [{ message: 'Signing out is not possible right now: try again in a moment' }],
+    });
+    expect(setCookies(response)).toEqual([]);
+    const still = await agent.get('/api/users/currentuser');
+    expect(still.body.currentUser).toMatchObject({ email: 'bob@example.com' });
   });
 });

@@ -8,6 +8,7 @@ export { NotAuthorizedError } from './not-authorized-error';
 export { NotFoundError } from './not-found-error';
 export { PayloadTooLargeError } from './payload-too-large-error';
 export { RequestValidationError } from './request-validation-error';
+export { ServiceUnavailableError } from './service-unavailable-error';
 export { TooManyRequestsError } from './too-many-requests-error';
 export { UnsupportedMediaTypeError } from './unsupported-media-type-error';
 export { errorHandler } from './error-handler';
