@@ -5,6 +5,7 @@ import { setPublicOrigins, type OpenApiDocument } from '@ticketing/common';
 import { signin, TEST_JWT_KEYS } from '@ticketing/common/testing';
 import type { Express } from 'express';
 import request from 'supertest';
+import { gzipSync } from 'node:zlib';
 import { openApiDocument as authDocument } from '../auth/src/openapi';
 import { ordersOpenApi } from '../orders/src/openapi';
 import { openApiDocument as paymentsDocument } from '../payments/src/openapi';
@@ -220,6 +221,20 @@ describe.each(writeOperations.map((operation) => [label(operation), operation] a
     expect(response.status).toBe(415);
   });
 
+  it('refuses a compressed body (a gzip bomb is one) with 415 in the error format, as documented', async () => {
+    const bomb = gzipSync(JSON.stringify({ padding: ' '.repeat(20 * 1024 * 1024) }));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const response = await send(operation)
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .send(bomb);
+    expect(response.status).toBe(415);
+    expect(response.body).toEqual({
+      errors: [{ message: 'Send the request body uncompressed (no Content-Encoding)' }],
+    });
+    expectDocumented(operation, 415);
+  });
+
   it('answers a body over the size limit with 413 in the error format, as documented', async () => {
     const response = await send(operation)
       .set('Content-Type', 'application/json')
@@ -244,6 +259,17 @@ describe.each(fieldCheckedOperations.map((operation) => [label(operation), opera
       expectDocumented(operation, 400);
     });
 
+    it('refuses a query operator in place of any field (an injection attempt) with 400 naming the field', async () => {
+      const schema = operation.body?.content?.['application/json']?.schema as
+        { properties?: Record<string, unknown> } | undefined;
+      for (const field of Object.keys(schema?.properties ?? {})) {
+        const response = await send(operation).send({ [field]: { $gt: '' } });
+        expect({ field, status: response.status }).toEqual({ field, status: 400 });
+        expectErrorFormat(response.body);
+        expect(response.body.errors).toContainEqual(expect.objectContaining({ field }));
+      }
+    });
+
     it('answers a JSON body that is not an object with 400 in the error format', async () => {
       const response = await send(operation).send([{ surpriseField: 1 }]);
       expect(response.status).toBe(400);
@@ -264,6 +290,29 @@ describe.each(fieldCheckedOperations.map((operation) => [label(operation), opera
         expectDocumented(operation, 401);
       });
     }
+  },
+);
+
+const paginatedOperations = operations.filter((operation) => operation.paginated);
+
+describe.each(paginatedOperations.map((operation) => [label(operation), operation] as const))(
+  '%s',
+  (_label, operation) => {
+    it.each([
+      ['a huge limit', 'limit=1000000000'],
+      ['a negative limit', 'limit=-5'],
+      ['a limit that is not a number', 'limit=ten'],
+      ['two limits', 'limit=5&limit=6'],
+      ['a cursor that is not an id', 'cursor=zzz'],
+      ['a query operator as cursor', `cursor=${encodeURIComponent('{"$gt":""}')}`],
+    ])('refuses %s with 400 in the error format, as documented', async (_case, query) => {
+      const response = await (operation.signedIn
+        ? request(operation.service.app!).get(`${operation.url}?${query}`).set('Cookie', signin())
+        : request(operation.service.app!).get(`${operation.url}?${query}`));
+      expect(response.status).toBe(400);
+      expectErrorFormat(response.body);
+      expectDocumented(operation, 400);
+    });
   },
 );
 

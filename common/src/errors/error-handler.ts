@@ -27,6 +27,8 @@ function messageForHttpClientError(err: HttpClientError): string {
       return requestMessages.malformedJson;
     case 'entity.too.large':
       return requestMessages.bodyTooLarge;
+    case 'encoding.unsupported':
+      return requestMessages.bodyCompressed;
     default:
       return err.message;
   }

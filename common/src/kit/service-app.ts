@@ -67,7 +67,9 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     app.use(router);
   }
 
-  app.use(express.json({ limit: options.bodyLimit ?? '100kb' }));
+  // Compressed bodies are refused (415), not inflated: no client of ours compresses what it sends,
+  // and a small gzip body can inflate to gigabytes (a gzip bomb).
+  app.use(express.json({ limit: options.bodyLimit ?? '100kb', inflate: false }));
   app.use(requireObjectBody);
   if (options.jwtPublicKeys) {
     app.use(

@@ -22,6 +22,7 @@ export const requestMessages = {
   bodyNotObject: 'The request body must be a JSON object',
   malformedJson: 'The request body is not valid JSON: check its syntax',
   bodyTooLarge: 'The request body is too large',
+  bodyCompressed: 'Send the request body uncompressed (no Content-Encoding)',
   notSignedIn: 'Sign in to do this',
   crossSite: 'This request came from another website: changes are accepted only from our own pages',
   routeNotFound: 'No such route: check the method and the path',

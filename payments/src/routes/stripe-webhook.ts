@@ -18,29 +18,34 @@ export interface StripeWebhookDependencies extends PaymentDependencies {
  */
 export function stripeWebhookRouter(deps: StripeWebhookDependencies): Router {
   const router = Router();
-  router.post('/api/payments/webhook', express.raw({ type: 'application/json', limit: '1mb' }), async (req, res) => {
-    const signature = req.header('stripe-signature');
-    if (!signature || !Buffer.isBuffer(req.body)) {
-      throw new BadRequestError(
-        'Stripe-Signature is required: only events signed by Stripe are accepted',
-        'stripe-signature',
-      );
-    }
-    let event: Stripe.Event;
-    try {
-      event = deps.stripe.webhooks.constructEvent(req.body, signature, deps.webhookSecret);
-    } catch {
-      throw new BadRequestError(
-        'Stripe-Signature does not match the event: only events signed by Stripe are accepted',
-        'stripe-signature',
-      );
-    }
+  router.post(
+    '/api/payments/webhook',
+    // Stripe sends its events uncompressed: a compressed body is refused (415), never inflated.
+    express.raw({ type: 'application/json', limit: '1mb', inflate: false }),
+    async (req, res) => {
+      const signature = req.header('stripe-signature');
+      if (!signature || !Buffer.isBuffer(req.body)) {
+        throw new BadRequestError(
+          'Stripe-Signature is required: only events signed by Stripe are accepted',
+          'stripe-signature',
+        );
+      }
+      let event: Stripe.Event;
+      try {
+        event = deps.stripe.webhooks.constructEvent(req.body, signature, deps.webhookSecret);
+      } catch {
+        throw new BadRequestError(
+          'Stripe-Signature does not match the event: only events signed by Stripe are accepted',
+          'stripe-signature',
+        );
+      }
 
-    const log = req.log.child({ eventId: event.id, eventType: event.type });
-    if (event.type === 'payment_intent.succeeded') await onPaymentIntentSucceeded(deps, event.data.object, log);
-    if (event.type === 'charge.refunded') await onChargeRefunded(deps, event, log);
-    res.status(200).json({ received: true });
-  });
+      const log = req.log.child({ eventId: event.id, eventType: event.type });
+      if (event.type === 'payment_intent.succeeded') await onPaymentIntentSucceeded(deps, event.data.object, log);
+      if (event.type === 'charge.refunded') await onChargeRefunded(deps, event, log);
+      res.status(200).json({ received: true });
+    },
+  );
   return router;
 }
 
