@@ -308,6 +308,24 @@ describe('overlays/dev', () => {
     }
   });
 
+  it('runs the datastores and their init Jobs unprivileged, with resources bounded', () => {
+    const pods = [...statefulSets, ...ofKind(objects, 'Job')].map((workload) => workload.spec.template.spec);
+    expect(pods.length).toBe(statefulSets.length + 4);
+    for (const pod of pods) {
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      for (const container of pod.containers) {
+        expect(container.securityContext).toMatchObject({
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+        });
+        for (const bound of ['requests', 'limits']) {
+          expect(Object.keys(container.resources?.[bound] ?? {}).sort()).toEqual(['cpu', 'memory']);
+        }
+      }
+    }
+  });
+
   it('points the services at those datastores, MongoDB as the replica set rs0', () => {
     const data = generated(objects, 'Secret', DATASTORES_SECRET).data;
     const url = (key: string) => new URL(Buffer.from(data[key], 'base64').toString('utf8'));
