@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { startStack, type Stack } from '../../local/stack/src';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/chromium';
 
 const CLIENT_DIR = path.resolve(__dirname, '..');
 const LIGHTHOUSE = path.resolve(CLIENT_DIR, '../node_modules/.bin/lighthouse');
@@ -17,18 +18,6 @@ const LISTINGS = 1_000;
 const RENDERS = 200;
 const LIGHTHOUSE_RUNS = 3;
 const LIGHTHOUSE_GOAL = 90;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// No internet here: without these, Chromium keeps trying to reach Google's services.
-const CHROMIUM_FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 function run(command: string, args: string[], env: Record<string, string> = {}): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -155,8 +144,8 @@ async function lighthouse(
     await run(LIGHTHOUSE, [
       url,
       `--throttling-method=${method}`,
-      `--chrome-path=${CHROMIUM}`,
-      `--chrome-flags=${CHROMIUM_FLAGS.join(' ')}`,
+      `--chrome-path=${CHROMIUM_PATH}`,
+      `--chrome-flags=${['--headless=new', ...CHROMIUM_ARGS].join(' ')}`,
       '--only-categories=performance,accessibility,best-practices',
       '--output=json',
       `--output-path=${output}`,

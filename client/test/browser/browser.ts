@@ -3,21 +3,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
-
-/** Debian's Chromium, unless CHROMIUM_PATH names another (GitHub's runners: their Google Chrome). */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-
-// The machine has no internet: without these, Chromium keeps trying to reach Google (updates,
-// sync, field trials) and QUIC probes. --no-sandbox: tests run as root, where the sandbox cannot start.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium';
 
 /**
  * Starts headless Chromium. playwright-core gives each launch a fresh temporary --user-data-dir
