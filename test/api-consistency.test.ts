@@ -2,7 +2,7 @@
 // one API: JSON-only bodies, unknown fields refused, one error format, every answer documented,
 // one title style. The apps are built without any server: none of these requests reaches a database.
 import { setPublicOrigins, type OpenApiDocument } from '@ticketing/common';
-import { signin, TEST_JWT_KEYS } from '@ticketing/common/testing';
+import { signin } from '@ticketing/common/testing';
 import type { Express } from 'express';
 import request from 'supertest';
 import { gzipSync } from 'node:zlib';
@@ -10,6 +10,7 @@ import { openApiDocument as authDocument } from '../auth/src/openapi';
 import { ordersOpenApi } from '../orders/src/openapi';
 import { openApiDocument as paymentsDocument } from '../payments/src/openapi';
 import { openApiDocument as ticketsDocument } from '../tickets/src/openapi';
+import { buildServiceApp } from './service-apps';
 
 interface Service {
   name: string;
@@ -19,78 +20,11 @@ interface Service {
   app?: Express;
 }
 
-/** What every service app is built with here: a logger and an outbox that are never used for real. */
-async function commonOptions() {
-  const { createLogger, Outbox } = await import('@ticketing/common');
-  const { default: mongoose } = await import('mongoose');
-  const logger = createLogger('api-consistency', { level: 'silent' });
-  return {
-    logger,
-    jwtPublicKeys: TEST_JWT_KEYS.publicKeys,
-    outbox: new Outbox({ connection: mongoose.connection, logger }),
-  };
-}
-
 const services: Service[] = [
-  {
-    name: 'auth',
-    document: authDocument,
-    buildApp: async () => {
-      const { logger } = await commonOptions();
-      const { createApp } = await import('../auth/src/app');
-      return createApp({
-        logger,
-        jwtPrivateKey: TEST_JWT_KEYS.privateKey,
-        jwtPublicKeys: TEST_JWT_KEYS.publicKeys,
-        jwtExpiresIn: 60 * 60,
-        signinThrottle: {
-          maxFailuresPerEmailAndClient: 5,
-          maxFailuresPerClient: 50,
-          maxFailuresPerEmail: 100,
-          windowSeconds: 900,
-        },
-        signupThrottle: { maxPerClient: 20, windowSeconds: 3600 },
-      });
-    },
-  },
-  {
-    name: 'tickets',
-    document: ticketsDocument,
-    buildApp: async () => (await import('../tickets/src/app')).createApp(await commonOptions()),
-  },
-  {
-    name: 'orders',
-    document: ordersOpenApi,
-    buildApp: async () => {
-      const { LiveStreams } = await import('@ticketing/common');
-      const { OrderUpdates } = await import('../orders/src/order-updates');
-      return (await import('../orders/src/app')).createApp({
-        ...(await commonOptions()),
-        expirationWindowSeconds: 900,
-        orderUpdates: new OrderUpdates(),
-        liveStreams: new LiveStreams(),
-      });
-    },
-  },
-  {
-    name: 'payments',
-    document: paymentsDocument,
-    buildApp: async () => {
-      const { createApp } = await import('../payments/src/app');
-      const { createStripeClient } = await import('../payments/src/stripe');
-      return createApp({
-        ...(await commonOptions()),
-        // Never called: every request here is refused before the route would reach Stripe.
-        stripe: createStripeClient({
-          STRIPE_SECRET_KEY: 'sk_test_unused',
-          STRIPE_API_HOST: '127.0.0.1',
-          STRIPE_API_PORT: 9,
-        }),
-        webhookSecret: 'whsec_unused',
-        currency: 'usd',
-      });
-    },
-  },
+  { name: 'auth', document: authDocument, buildApp: () => buildServiceApp('auth') },
+  { name: 'tickets', document: ticketsDocument, buildApp: () => buildServiceApp('tickets') },
+  { name: 'orders', document: ordersOpenApi, buildApp: () => buildServiceApp('orders') },
+  { name: 'payments', document: paymentsDocument, buildApp: () => buildServiceApp('payments') },
 ];
 
 /** Where the site is, as PUBLIC_ORIGIN says in production (runService sets it on every app). */

@@ -2,12 +2,13 @@
 // revoked-sessions bucket, and every service's currentUser refuses it once its watcher has seen it.
 // The apps are built without databases: every request here is answered before a route would reach one.
 import { connectBus, createLogger, RevokedSessions, type Bus } from '@ticketing/common';
-import { signin, startNatsServer, TEST_JWT_KEYS, waitFor, type TestNatsServer } from '@ticketing/common/testing';
+import { signin, startNatsServer, waitFor, type TestNatsServer } from '@ticketing/common/testing';
 import type { Express } from 'express';
 import request from 'supertest';
+import { buildServiceApp, type ServiceWithApi } from './service-apps';
 
 interface Service {
-  name: string;
+  name: ServiceWithApi;
   /** A request that needs a session: 401 when signed out, 400 (its empty body refused) when signed in. */
   protectedWrite: string;
   app?: Express;
@@ -33,63 +34,11 @@ async function revokedSessionsOf(name: string): Promise<RevokedSessions> {
   return watcher;
 }
 
-/** The options every service app takes here; each app is loaded in a module registry of its own. */
-async function appOptions(revokedSessions: RevokedSessions) {
-  const { Outbox } = await import('@ticketing/common');
-  const { default: mongoose } = await import('mongoose');
-  const logger = createLogger('session-revocation', { level: 'silent' });
-  return {
-    logger,
-    jwtPublicKeys: TEST_JWT_KEYS.publicKeys,
-    revokedSessions,
-    outbox: new Outbox({ connection: mongoose.connection, logger }),
-  };
-}
-
-async function buildServiceApp(name: string, revokedSessions: RevokedSessions): Promise<Express> {
-  const options = await appOptions(revokedSessions);
-  if (name === 'tickets') return (await import('../tickets/src/app')).createApp(options);
-  if (name === 'orders') {
-    const { LiveStreams } = await import('@ticketing/common');
-    const { OrderUpdates } = await import('../orders/src/order-updates');
-    return (await import('../orders/src/app')).createApp({
-      ...options,
-      expirationWindowSeconds: 900,
-      orderUpdates: new OrderUpdates(),
-      liveStreams: new LiveStreams(),
-    });
-  }
-  const { createStripeClient } = await import('../payments/src/stripe');
-  return (await import('../payments/src/app')).createApp({
-    ...options,
-    stripe: createStripeClient({
-      STRIPE_SECRET_KEY: 'sk_test_unused',
-      STRIPE_API_HOST: '127.0.0.1',
-      STRIPE_API_PORT: 9,
-    }),
-    webhookSecret: 'whsec_unused',
-    currency: 'usd',
-  });
-}
-
 beforeAll(async () => {
   nats = await startNatsServer();
   const authRevokedSessions = await revokedSessionsOf('auth');
   await jest.isolateModulesAsync(async () => {
-    auth = (await import('../auth/src/app')).createApp({
-      logger: createLogger('auth', { level: 'silent' }),
-      jwtPrivateKey: TEST_JWT_KEYS.privateKey,
-      jwtPublicKeys: TEST_JWT_KEYS.publicKeys,
-      jwtExpiresIn: 15 * 60,
-      revokedSessions: authRevokedSessions,
-      signinThrottle: {
-        maxFailuresPerEmailAndClient: 5,
-        maxFailuresPerClient: 50,
-        maxFailuresPerEmail: 100,
-        windowSeconds: 900,
-      },
-      signupThrottle: { maxPerClient: 20, windowSeconds: 3600 },
-    });
+    auth = await buildServiceApp('auth', authRevokedSessions);
   });
   for (const service of services) {
     const revokedSessions = await revokedSessionsOf(service.name);
