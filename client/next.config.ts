@@ -1,7 +1,13 @@
+import path from 'node:path';
 import type { NextConfig } from 'next';
 
 const nextConfig: NextConfig = {
   poweredByHeader: false,
+  // The container image (client/Dockerfile) runs Next.js's standalone server, a copy of the build with
+  // only the files it loads; `npm start` runs `next start` on the ordinary build.
+  output: process.env.NEXT_OUTPUT === 'standalone' ? 'standalone' : undefined,
+  // The workspaces' dependencies are installed at the repository root: files are traced from there.
+  outputFileTracingRoot: path.join(__dirname, '..'),
   reactStrictMode: true,
   // Metadata resolved before the first byte for every browser, not only for bots: a page whose title
   // comes from the API (a ticket's) has its <title> in the HTML head at once, for screen readers,

@@ -19,7 +19,7 @@ function runCiWithFakeNpm(exitCode: number): { status: number | null; npmCalls: 
     const summary = exitCode === 0 ? '3 passed, 0 failed' : '2 passed, 1 failed';
     writeFileSync(
       path.join(binDir, 'npm'),
-      `#!/bin/sh\necho "$(pwd) npm $*" >> '${callsFile}'\n[ "$1" = test ] || [ "$3" = test:faults ] && echo '${summary}'\nexit ${exitCode}\n`,
+      `#!/bin/sh\necho "$(pwd) npm $*" >> '${callsFile}'\n[ "$1" = test ] || [ "$3" = test:faults ] || [ "$3" = test:images ] && echo '${summary}'\nexit ${exitCode}\n`,
     );
     chmodSync(path.join(binDir, 'npm'), 0o755);
     const result = spawnSync('bash', [path.join(repoRoot, '.ci/run')], {
@@ -38,22 +38,23 @@ function runCiWithFakeNpm(exitCode: number): { status: number | null; npmCalls: 
   }
 }
 
-test('.ci/run runs `npm test`, the fault suite, typecheck and lint from the repository root and sums them up last', () => {
+test('.ci/run runs `npm test`, the fault suite, the images suite, typecheck and lint from the repository root and sums them up last', () => {
   const { status, npmCalls, lastLine } = runCiWithFakeNpm(0);
   expect(status).toBe(0);
   expect(npmCalls).toEqual([
     `${repoRoot} npm test`,
     `${repoRoot} npm run --silent test:faults`,
+    `${repoRoot} npm run --silent test:images`,
     `${repoRoot} npm run --silent typecheck`,
     `${repoRoot} npm run --silent lint`,
   ]);
-  expect(lastLine).toBe('8 passed, 0 failed');
+  expect(lastLine).toBe('11 passed, 0 failed');
 });
 
 test('.ci/run fails, and says so in its last line, when the tests and checks fail', () => {
   const { status, lastLine } = runCiWithFakeNpm(1);
   expect(status).not.toBe(0);
-  expect(lastLine).toBe('4 passed, 4 failed');
+  expect(lastLine).toBe('6 passed, 5 failed');
 });
 
 test('`npm test` is the test runner that prints the closing `N passed, N failed` line', () => {
