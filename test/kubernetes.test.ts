@@ -8,8 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { authEnv } from '../auth/src/config';
 import { readConfig as readClientConfig } from '../client/src/lib/config';
-import { commonEnv } from '../common/src/kit/config';
-import { publicOriginEnv } from '../common/src/middlewares/cross-site';
+import { runServiceEnv } from '../common/src/kit/run-service';
 import { expirationEnv } from '../expiration/src/config';
 import { SERVICE_APIS, SERVICE_NAMES, type ServiceName } from '../local/stack/src/services';
 import { ordersEnv } from '../orders/src/config';
@@ -76,20 +75,12 @@ const OPERATOR_SECRETS = ['ticketing-jwt', 'ticketing-stripe'];
 const DATASTORES_SECRET = 'ticketing-datastores';
 
 // What runService adds to every service's own variables (common/src/kit/run-service.ts), with
-// MONGO_URI and NATS_URL as the service's `uses` in its main.ts asks for them.
-function runServiceEnv(service: ServiceName): z.ZodRawShape {
+// MONGO_URI, NATS_URL and NATS_STREAM_REPLICAS as the service's `uses` in its main.ts asks for them.
+function runServiceVariables(service: ServiceName): z.ZodRawShape {
   const main = readFileSync(path.join(repoRoot, service, 'src/main.ts'), 'utf8');
   const uses = /uses: \{ mongo: (true|false), nats: (true|false)/.exec(main);
   if (!uses) throw new Error(`${service}/src/main.ts: no \`uses: { mongo, nats }\` found`);
-  return {
-    PORT: commonEnv.PORT,
-    HOST: commonEnv.HOST,
-    TRUST_PROXY: commonEnv.TRUST_PROXY,
-    PUBLIC_ORIGIN: publicOriginEnv,
-    LOG_LEVEL: commonEnv.LOG_LEVEL,
-    ...(uses[1] === 'true' ? { MONGO_URI: commonEnv.MONGO_URI } : {}),
-    ...(uses[2] === 'true' ? { NATS_URL: commonEnv.NATS_URL } : {}),
-  };
+  return runServiceEnv({ mongo: uses[1] === 'true', nats: uses[2] === 'true' });
 }
 
 const SERVICE_ENV: Record<ServiceName, z.ZodRawShape> = {
@@ -102,7 +93,7 @@ const SERVICE_ENV: Record<ServiceName, z.ZodRawShape> = {
 
 /** Each variable a service reads, checking a value as the service would at start-up. */
 function serviceVariables(service: ServiceName): Record<string, (value: string | undefined) => boolean> {
-  const shape = { ...runServiceEnv(service), ...SERVICE_ENV[service] };
+  const shape = { ...runServiceVariables(service), ...SERVICE_ENV[service] };
   return Object.fromEntries(
     Object.entries(shape).map(([name, schema]) => [name, (value) => z.safeParse(schema, value).success]),
   );
@@ -278,6 +269,26 @@ describe.each(renderNames)('kubectl kustomize %s', (renderName) => {
   });
 });
 
+// kubectl apply sets a Deployment's spec.replicas on every deploy, undoing what its autoscaler decided.
+const autoscaledRenders = renderNames.filter((name) => ofKind(renders[name], 'HorizontalPodAutoscaler').length > 0);
+
+test('the autoscaled renders are the prod overlay and the autoscaling component', () => {
+  expect(autoscaledRenders).toEqual(['overlays/prod', 'base with components/autoscaling']);
+});
+
+test.each(autoscaledRenders)('%s: no Deployment that an autoscaler scales sets spec.replicas', (renderName) => {
+  const objects = renders[renderName];
+  const autoscalers = ofKind(objects, 'HorizontalPodAutoscaler');
+  for (const autoscaler of autoscalers) {
+    const { apiVersion, kind, name } = autoscaler.spec.scaleTargetRef;
+    expect({ apiVersion, kind }).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment' });
+    const target = named(objects, kind, name);
+    expect(target).toBeDefined();
+    expect({ [name]: target.spec.replicas }).toEqual({ [name]: undefined });
+  }
+  expect(autoscalers.map((autoscaler) => autoscaler.spec.scaleTargetRef.name).sort()).toEqual([...WORKLOADS].sort());
+});
+
 describe('overlays/dev', () => {
   const objects = renders['overlays/dev'];
   const statefulSets = ofKind(objects, 'StatefulSet');
@@ -324,6 +335,11 @@ describe('overlays/dev', () => {
         }
       }
     }
+  });
+
+  it('keeps one copy of the event streams, on its one NATS server', () => {
+    expect(generated(objects, 'ConfigMap', 'ticketing-config').data.NATS_STREAM_REPLICAS).toBe('1');
+    expect(named(objects, 'StatefulSet', 'nats').spec.replicas ?? 1).toBe(1);
   });
 
   it('points the services at those datastores, MongoDB as the replica set rs0', () => {
@@ -398,11 +414,16 @@ describe('overlays/prod', () => {
     expect(ofKind(objects, 'Secret')).toEqual([]);
   });
 
+  it("keeps every event on three servers of the operator's NATS cluster", () => {
+    expect(generated(objects, 'ConfigMap', 'ticketing-config').data.NATS_STREAM_REPLICAS).toBe('3');
+  });
+
   it.each(WORKLOADS)(
     '%s: two replicas at least, autoscaled, a disruption budget, spread over nodes and zones',
     (name) => {
       const deployment = named(objects, 'Deployment', name);
-      expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
+      // The autoscaler's minReplicas is the floor: the Deployment sets no count of its own.
+      expect(deployment.spec.replicas).toBeUndefined();
       const autoscaler = named(objects, 'HorizontalPodAutoscaler', name);
       expect(autoscaler.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name });
       expect(autoscaler.spec.minReplicas).toBeGreaterThanOrEqual(2);

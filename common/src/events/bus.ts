@@ -8,6 +8,7 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   type StreamConfig,
+  type StreamInfo,
 } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 
@@ -41,6 +42,11 @@ export interface ConnectBusOptions {
    * a service waits for NATS, a command-line tool says it cannot reach it.
    */
   waitForFirstConnect?: boolean;
+  /**
+   * How many JetStream servers keep a copy of each stream (num_replicas; NATS_STREAM_REPLICAS):
+   * 1 (default) for a single server; a cluster needs at least as many JetStream servers.
+   */
+  streamReplicas?: number;
 }
 
 /** What readiness asks of each listener consuming through the bus. */
@@ -132,12 +138,15 @@ export async function connectBus(options: ConnectBusOptions): Promise<Bus> {
     },
     ensureStream: async () => {
       const jsm = await bus.jetstreamManager();
+      // Dead letters are kept as safely as the events they were.
+      const num_replicas = options.streamReplicas ?? 1;
       await ensureStreamConfig(jsm, logger, {
         name: EVENT_STREAM,
         subjects: EVENT_STREAM_SUBJECTS,
         storage: StorageType.File,
         retention: RetentionPolicy.Limits,
         duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+        num_replicas,
       });
       await ensureStreamConfig(jsm, logger, {
         name: DEAD_LETTER_STREAM,
@@ -145,6 +154,7 @@ export async function connectBus(options: ConnectBusOptions): Promise<Bus> {
         storage: StorageType.File,
         retention: RetentionPolicy.Limits,
         duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+        num_replicas,
       });
     },
     drain: async () => {
@@ -159,30 +169,61 @@ export async function connectBus(options: ConnectBusOptions): Promise<Bus> {
 
 // Server error codes the client library has no constant for.
 const STREAM_NAME_IN_USE = 10058;
+/**
+ * The server's refusals of a stream's replica count: "replicas > 1 not supported in non-clustered
+ * mode" (a single server) and "no suitable peers for placement" (fewer JetStream servers than replicas).
+ */
+const REPLICAS_REFUSED = [10074, 10005];
 
 export function isJetStreamApiError(err: unknown, code: number): boolean {
   return err instanceof JetStreamApiError && err.code === code;
 }
 
-/** Create-or-update, tolerating another replica creating the same stream at the same time. */
+/** Create-or-update, with a refused replica count said in the operator's terms. */
 async function ensureStreamConfig(
   jsm: JetStreamManager,
   logger: BusLogger,
-  config: Partial<StreamConfig> & { name: string },
+  config: Partial<StreamConfig> & { name: string; num_replicas: number },
 ): Promise<void> {
+  const refused = (reason: string) =>
+    `stream ${config.name} cannot have ${config.num_replicas} replicas (NATS_STREAM_REPLICAS): ${reason}; ` +
+    `it needs a NATS cluster of at least ${config.num_replicas} JetStream servers`;
+  let stream: StreamInfo | undefined;
+  try {
+    stream = await createOrUpdateStream(jsm, config);
+  } catch (err) {
+    if (!REPLICAS_REFUSED.some((code) => isJetStreamApiError(err, code))) throw err;
+    throw new Error(refused((err as Error).message), { cause: err });
+  }
+  if (!stream) {
+    logger.info({ stream: config.name, replicas: config.num_replicas }, 'created stream');
+    return;
+  }
+  // A single server refuses a new stream's extra replicas, but takes them on an update and keeps one
+  // copy all the same; only a clustered server reports where a stream's copies are.
+  if (config.num_replicas > 1 && !stream.cluster) throw new Error(refused('the NATS server is not clustered'));
+  logger.debug({ stream: config.name, replicas: config.num_replicas }, 'stream up to date');
+}
+
+/**
+ * Creates the stream (undefined) or updates it (its info), tolerating another replica creating the
+ * same stream at the same time.
+ */
+async function createOrUpdateStream(
+  jsm: JetStreamManager,
+  config: Partial<StreamConfig> & { name: string },
+): Promise<StreamInfo | undefined> {
   try {
     await jsm.streams.info(config.name);
   } catch (err) {
     if (!isJetStreamApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
     try {
       await jsm.streams.add(config);
-      logger.info({ stream: config.name }, 'created stream');
-      return;
+      return undefined;
     } catch (addErr) {
       if (!isJetStreamApiError(addErr, STREAM_NAME_IN_USE)) throw addErr;
     }
   }
   const { name, ...update } = config;
-  await jsm.streams.update(name, update);
-  logger.debug({ stream: name }, 'stream up to date');
+  return await jsm.streams.update(name, update);
 }

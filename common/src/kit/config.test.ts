@@ -143,3 +143,22 @@ describe('TRUST_PROXY', () => {
     expect(() => loadConfig(trustProxy, { TRUST_PROXY: value })).toThrow(new ConfigError([problem]));
   });
 });
+
+describe('NATS_STREAM_REPLICAS', () => {
+  const replicas = z.object({ NATS_STREAM_REPLICAS: commonEnv.NATS_STREAM_REPLICAS });
+
+  it('is 1 unless set: one NATS server, as in tests, the local stack and the dev overlay', () => {
+    expect(loadConfig(replicas, {})).toEqual({ NATS_STREAM_REPLICAS: 1 });
+    expect(loadConfig(replicas, { NATS_STREAM_REPLICAS: '' })).toEqual({ NATS_STREAM_REPLICAS: 1 });
+  });
+
+  it.each([['1'], ['3'], ['5']])('takes %s as a number', (value) => {
+    expect(loadConfig(replicas, { NATS_STREAM_REPLICAS: value })).toEqual({ NATS_STREAM_REPLICAS: Number(value) });
+  });
+
+  it.each([['0'], ['6'], ['2.5'], ['-1'], ['three']])('refuses %s with one message', (value) => {
+    expect(() => loadConfig(replicas, { NATS_STREAM_REPLICAS: value })).toThrow(
+      new ConfigError(['NATS_STREAM_REPLICAS: must be an integer from 1 to 5']),
+    );
+  });
+});

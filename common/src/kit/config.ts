@@ -63,6 +63,17 @@ export const commonEnv = {
   MONGO_URI: z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/, { error: 'must be a mongodb:// or mongodb+srv:// URI' }),
   NATS_URL: z.string().regex(/^(nats|tls|ws|wss):\/\/\S+$/, { error: 'must be a nats:// URL' }),
   /**
+   * How many JetStream servers keep a copy of the event streams (the streams' num_replicas): 1 for
+   * a single server, 3 for a three-node cluster, which survives losing one. JetStream allows at most
+   * 5, and the cluster must have at least as many JetStream servers, or the streams cannot be created.
+   */
+  NATS_STREAM_REPLICAS: z.coerce
+    .number({ error: 'must be an integer from 1 to 5' })
+    .int({ error: 'must be an integer from 1 to 5' })
+    .min(1, { error: 'must be an integer from 1 to 5' })
+    .max(5, { error: 'must be an integer from 1 to 5' })
+    .default(1),
+  /**
    * The proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (the client's address for
    * throttling, https for Secure cookies), as Express's `trust proxy` list: addresses, CIDR ranges
    * or `loopback`, `linklocal`, `uniquelocal`. In Kubernetes, the ingress controller's pod range.

@@ -127,6 +127,37 @@ it('exits 1 naming TRUST_PROXY when it is not a list of proxies', async () => {
   );
 }, 20_000);
 
+it('exits 1 naming NATS_STREAM_REPLICAS when it is not a replica count', async () => {
+  const service = runFixture({ PORT: String(await findFreePort()), NATS_STREAM_REPLICAS: '7' });
+  expect(await service.exited).toBe(1);
+  const lines = service.output().trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect((JSON.parse(lines[0]) as { msg: string }).msg).toContain(
+    'NATS_STREAM_REPLICAS: must be an integer from 1 to 5',
+  );
+}, 20_000);
+
+it('exits 1 saying why when NATS cannot hold the event streams with NATS_STREAM_REPLICAS copies', async () => {
+  const service = runFixture({
+    PORT: String(await findFreePort()),
+    JWT_PUBLIC_KEYS,
+    MONGO_URI: mongo.uri,
+    NATS_URL: nats.url,
+    // This test's nats-server is a single server.
+    NATS_STREAM_REPLICAS: '3',
+  });
+  expect(await service.exited).toBe(1);
+  const fatal = service
+    .output()
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { level: number; msg: string })
+    .filter((line) => line.level === 60);
+  expect(fatal).toHaveLength(1);
+  expect(fatal[0].msg).toContain('stream TICKETING cannot have 3 replicas (NATS_STREAM_REPLICAS)');
+  expect(fatal[0].msg).toContain('it needs a NATS cluster of at least 3 JetStream servers');
+}, 20_000);
+
 it('is not ready while a listener is not consuming: its consumer deleted, until it re-created it', async () => {
   const port = await findFreePort();
   const service = runFixture({ PORT: String(port), JWT_PUBLIC_KEYS, MONGO_URI: mongo.uri, NATS_URL: nats.url });

@@ -34,6 +34,7 @@ export interface ServiceRuntime<Config> {
     LOG_LEVEL: string;
     MONGO_URI?: string;
     NATS_URL?: string;
+    NATS_STREAM_REPLICAS?: number;
   };
   logger: Logger;
   /** Present when the service uses NATS. */
@@ -66,6 +67,22 @@ export interface RunServiceOptions<Env extends z.ZodRawShape, Config> {
   readinessChecks?(runtime: ServiceRuntime<Config>): ReadinessChecks;
 }
 
+/**
+ * The variables runService reads besides the service's own: the common ones, and the connections'
+ * as `uses` asks for them (MONGO_URI; NATS_URL with the event streams' NATS_STREAM_REPLICAS).
+ */
+export function runServiceEnv(uses: { mongo: boolean; nats: boolean }) {
+  return {
+    PORT: commonEnv.PORT,
+    HOST: commonEnv.HOST,
+    TRUST_PROXY: commonEnv.TRUST_PROXY,
+    PUBLIC_ORIGIN: publicOriginEnv,
+    LOG_LEVEL: commonEnv.LOG_LEVEL,
+    ...(uses.mongo ? { MONGO_URI: commonEnv.MONGO_URI } : {}),
+    ...(uses.nats ? { NATS_URL: commonEnv.NATS_URL, NATS_STREAM_REPLICAS: commonEnv.NATS_STREAM_REPLICAS } : {}),
+  };
+}
+
 export interface RunningService {
   server: Server;
   shutdown: Shutdown;
@@ -94,16 +111,7 @@ async function startService<Env extends z.ZodRawShape>(
   logger: Logger,
 ): Promise<RunningService> {
   type Config = z.output<z.ZodObject<Env>>;
-  const schema = z.object({
-    PORT: commonEnv.PORT,
-    HOST: commonEnv.HOST,
-    TRUST_PROXY: commonEnv.TRUST_PROXY,
-    PUBLIC_ORIGIN: publicOriginEnv,
-    LOG_LEVEL: commonEnv.LOG_LEVEL,
-    ...(options.uses.mongo ? { MONGO_URI: commonEnv.MONGO_URI } : {}),
-    ...(options.uses.nats ? { NATS_URL: commonEnv.NATS_URL } : {}),
-    ...options.env,
-  });
+  const schema = z.object({ ...runServiceEnv(options.uses), ...options.env });
   let config: ServiceRuntime<Config>['config'];
   try {
     config = loadConfig(schema) as ServiceRuntime<Config>['config'];
@@ -124,6 +132,7 @@ async function startService<Env extends z.ZodRawShape>(
         servers: config.NATS_URL!,
         name: `${options.name}-${os.hostname()}-${process.pid}`,
         logger,
+        streamReplicas: config.NATS_STREAM_REPLICAS,
       });
       await runtime.bus.ensureStream();
       if (options.uses.revokedSessions) runtime.revokedSessions = await RevokedSessions.watch(runtime.bus);
