@@ -102,6 +102,14 @@ test.each(folderWorkflows)('%s runs the %s tests on pull requests that touch it'
   expect(jest?.env?.MONGO_MEMORY_SERVER).toBe('1');
 });
 
+test('every folder handed to the reusable test workflow is one of the repository', () => {
+  const folders = workflowFiles.flatMap((file) => testedFolders(readWorkflow(file)));
+  expect(folders).toEqual(expect.arrayContaining(['client', 'common', 'local', 'test']));
+  for (const folder of folders) {
+    expect({ [folder]: existsSync(path.join(repoRoot, folder)) }).toEqual({ [folder]: true });
+  }
+});
+
 test('the repository-level tests run in CI too', () => {
   expect(testedFolders(readWorkflow('test-local.yml'))).toContain('test');
 });
