@@ -1,46 +1,20 @@
 // The Kubernetes manifests (infra/k8s), rendered as `kubectl kustomize` renders them and checked
 // against the Kubernetes API schema, the deployment policies and the services' own configuration.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { authEnv } from '../auth/src/config';
 import { readConfig as readClientConfig } from '../client/src/lib/config';
 import { runServiceEnv } from '../common/src/kit/run-service';
 import { expirationEnv } from '../expiration/src/config';
 import { SERVICE_APIS, SERVICE_NAMES, type ServiceName } from '../local/stack/src/services';
+import { k8sDir, render, type Manifest } from './kubernetes-manifests';
 import { ordersEnv } from '../orders/src/config';
 import { paymentsEnv } from '../payments/src/config';
 import { env as ticketsEnv } from '../tickets/src/config';
 
 const repoRoot = path.resolve(__dirname, '..');
-const k8sDir = path.join(repoRoot, 'infra/k8s');
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered manifests are checked field by field below
-type Manifest = any;
-
-/** Every object `kubectl kustomize <dir>` renders. */
-function render(dir: string): Manifest[] {
-  const result = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
-  if (result.error) {
-    throw new Error(
-      `Cannot run kubectl (${result.error.message}): these tests need kubectl on PATH ` +
-        '(https://kubernetes.io/docs/tasks/tools/; scripts/prerequisites.mjs does not install it).',
-    );
-  }
-  if (result.status !== 0) throw new Error(`kubectl kustomize ${dir} failed:\n${result.stderr}`);
-  return parseAllDocuments(result.stdout).map((document) => {
-    const object = document.toJS();
-    // kustomize writes a long Secret value's base64 over several lines, which the API server's
-    // decoder (Go's base64) skips: the schema's "byte" format does not.
-    if (object.kind === 'Secret') {
-      for (const key of Object.keys(object.data ?? {})) object.data[key] = object.data[key].replace(/\n/g, '');
-    }
-    return object;
-  });
-}
 
 /** The base with one component, as a kustomization outside the repository renders it. */
 function renderBaseWith(component: string): Manifest[] {
