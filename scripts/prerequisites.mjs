@@ -1,5 +1,5 @@
 // What `npm test` and `npm start` need before they can run, installed when missing:
-// npm dependencies (npm install) and, as root on Debian, the binaries asked for from apt
+// npm dependencies (npm ci) and, as root on Debian, the binaries asked for from apt
 // (nats-server and redis-server; the tests also run the README's curl and jq commands and drive
 // Debian's chromium).
 import { spawnSync } from 'node:child_process';
@@ -40,10 +40,14 @@ function isDebianRoot() {
   return process.getuid?.() === 0 && existsSync('/etc/debian_version') && onPath('apt-get');
 }
 
+// `npm ci`, not `npm install`: it installs exactly what package-lock.json records and never writes
+// the lock (or any other tracked file), where `npm install` may rewrite it. The lock records every
+// platform's optional native binaries (test/installs.test.ts checks), so this works on Linux, macOS
+// and Windows; a package.json that disagrees with the lock fails here instead of being papered over.
+export const installCommand = ['npm', ['ci', '--no-audit', '--no-fund']];
+
 export function ensurePrerequisites({ needs }) {
-  // Not `npm ci`: the lock file records only this platform's optional native binaries (swc), and
-  // `npm ci` insists on the other platforms' entries too.
-  if (dependenciesMissing()) run('npm', ['install', '--no-audit', '--no-fund']);
+  if (dependenciesMissing()) run(...installCommand);
 
   const missing = needs.filter((binary) => !onPath(binary));
   if (missing.length === 0) return;
