@@ -15,6 +15,9 @@ const debianPackageOf = {
   curl: 'curl',
   jq: 'jq',
   chromium: 'chromium',
+  // The images suite: Docker's engine (and its CLI) and the tool that builds the stand-in base image.
+  dockerd: 'docker.io',
+  mmdebstrap: 'mmdebstrap',
 };
 
 function onPath(binary) {

@@ -23,8 +23,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { ensurePrerequisites, repoRoot } from './prerequisites.mjs';
 
 /** What Debian's own slim images leave out (documentation, manuals, translations), as dpkg options. */
 const SLIM_DPKG_OPTIONS = [
@@ -90,20 +89,11 @@ function unpackNpmPackage(spec, into) {
   return path.join(into, 'package');
 }
 
-function ensureMmdebstrap() {
-  if (succeeds('sh', ['-c', 'command -v mmdebstrap'])) return;
-  if (process.getuid?.() !== 0 || !existsSync('/etc/debian_version')) {
-    fail('mmdebstrap is missing: install it (Debian: apt-get install mmdebstrap) and run again');
-  }
-  run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', 'mmdebstrap']);
-}
-
 export function ensureStandInBaseImage(tag) {
   if (succeeds('docker', ['image', 'inspect', tag])) return;
   const major = nodeMajorOf(tag);
   const caBundle = process.env.NODE_EXTRA_CA_CERTS;
-  ensureMmdebstrap();
+  ensurePrerequisites({ needs: ['mmdebstrap'] });
   console.log(`${tag} is not here and cannot be pulled: building a stand-in (Debian bookworm + Node.js ${major})`);
 
   const work = mkdtempSync(path.join(tmpdir(), 'stand-in-base-'));

@@ -10,18 +10,16 @@ import { ensurePrerequisites, repoRoot } from './prerequisites.mjs';
 // browser tests drive it, unless CHROMIUM_PATH names another Chromium or Chrome to drive.
 const needs = ['nats-server', 'redis-server', 'curl', 'jq'];
 if (!process.env.CHROMIUM_PATH) needs.push('chromium');
+// A suite's own needs: `--needs dockerd,mmdebstrap` (the images suite), before jest's arguments.
+const jestArgs = process.argv.slice(2);
+if (jestArgs[0] === '--needs') needs.push(...jestArgs.splice(0, 2)[1].split(','));
 ensurePrerequisites({ needs });
 
 const outDir = mkdtempSync(path.join(tmpdir(), 'ticketing-jest-'));
 const outputFile = path.join(outDir, 'results.json');
 const jest = spawnSync(
   process.execPath,
-  [
-    path.join(repoRoot, 'node_modules/jest/bin/jest.js'),
-    '--json',
-    `--outputFile=${outputFile}`,
-    ...process.argv.slice(2),
-  ],
+  [path.join(repoRoot, 'node_modules/jest/bin/jest.js'), '--json', `--outputFile=${outputFile}`, ...jestArgs],
   { cwd: repoRoot, stdio: 'inherit' },
 );
 
