@@ -9,6 +9,7 @@ import {
 import { millis, nanos } from '@nats-io/transport-node';
 import { errorMessage } from '../errors/error-message';
 import { backoffDelay } from '../kit/backoff';
+import { countConsumed, observeHandlerDuration } from '../kit/metrics';
 import { DEAD_LETTER_SUBJECT_PREFIX, EVENT_STREAM, isJetStreamApiError, type Bus, type BusLogger } from './bus';
 import { EventTooEarlyError } from './errors';
 import { parseEventData, type BaseEvent } from './schemas';
@@ -271,10 +272,15 @@ export abstract class Listener<E extends BaseEvent> {
       return;
     }
 
+    const handlerStart = process.hrtime.bigint();
+    const handlerSeconds = () => Number(process.hrtime.bigint() - handlerStart) / 1e9;
     try {
       await this.onMessage(data, msg);
+      observeHandlerDuration(this.bus, this.subject, handlerSeconds());
       msg.ack();
+      countConsumed(this.bus, this.subject, 'acked');
     } catch (err) {
+      observeHandlerDuration(this.bus, this.subject, handlerSeconds());
       const delayMs = backoffDelay(deliveryCount, this.retryDelayMs, this.maxRetryDelayMs);
       if (err instanceof EventTooEarlyError) {
         // Stream time of the message: when it was published.
@@ -284,12 +290,14 @@ export abstract class Listener<E extends BaseEvent> {
           return;
         }
         this.logger.info({ ...context, delayMs, reason: err.message }, 'event too early, redelivering later');
+        countConsumed(this.bus, this.subject, 'too_early');
       } else {
         if (deliveryCount >= this.maxDeliveries) {
           await this.deadLetter(msg, context, 'max-deliveries', err);
           return;
         }
         this.logger.warn({ ...context, delayMs, err }, 'event handler failed, redelivering later');
+        countConsumed(this.bus, this.subject, 'retried');
       }
       msg.nak(delayMs);
     }
@@ -318,8 +326,10 @@ export abstract class Listener<E extends BaseEvent> {
         msgID: `${this.durableName}:${msg.seq}`,
       });
       msg.term();
+      countConsumed(this.bus, this.subject, 'dead_lettered');
     } catch (publishErr) {
       this.logger.error({ ...context, err: publishErr }, 'could not store dead letter, redelivering later');
+      countConsumed(this.bus, this.subject, 'retried');
       msg.nak(backoffDelay(context.deliveryCount, this.retryDelayMs, this.maxRetryDelayMs));
     }
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { countPublished } from '../kit/metrics';
 import type { Bus } from './bus';
 import { parseEventData, type BaseEvent } from './schemas';
 
@@ -25,7 +26,14 @@ export async function publishEventPayload(
   payload: unknown,
   eventId: string,
 ): Promise<PublishResult> {
-  const ack = await bus.js.publish(subject, JSON.stringify(payload), { msgID: eventId });
+  let ack;
+  try {
+    ack = await bus.js.publish(subject, JSON.stringify(payload), { msgID: eventId });
+  } catch (err) {
+    countPublished(bus, subject, 'failed');
+    throw err;
+  }
+  countPublished(bus, subject, 'published');
   if (ack.duplicate) bus.logger.debug({ subject, eventId, seq: ack.seq }, 'event already in stream');
   else bus.logger.debug({ subject, eventId, seq: ack.seq }, 'published event');
   return { eventId, seq: ack.seq, duplicate: ack.duplicate };

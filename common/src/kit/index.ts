@@ -32,3 +32,17 @@ export { startPeriodicTask } from './periodic-task';
 export type { PeriodicTaskOptions } from './periodic-task';
 export { runService } from './run-service';
 export type { BackgroundTask, RunningService, RunServiceOptions, ServiceRuntime } from './run-service';
+export {
+  countConsumed,
+  countPublished,
+  EVENT_HANDLER_BUCKETS,
+  HTTP_DURATION_BUCKETS,
+  httpMetrics,
+  metricsRoutes,
+  observeHandlerDuration,
+  ServiceMetrics,
+  serviceMetricsOf,
+  setServiceMetrics,
+  UNMATCHED_ROUTE,
+} from './metrics';
+export type { ConsumeOutcome, PublishOutcome, ServiceMetricsOptions } from './metrics';

@@ -14,6 +14,7 @@ import { commonEnv, ConfigError, loadConfig } from './config';
 import { mongooseConnected, type ReadinessChecks } from './health';
 import { LiveStreams } from './live-streams';
 import { createLogger, type Logger } from './logger';
+import { ServiceMetrics, setServiceMetrics } from './metrics';
 import { gracefulShutdown, type Shutdown, type ShutdownStep } from './shutdown';
 
 /** Something a service starts besides HTTP and listeners (a job worker, a sweep): stopped on shutdown. */
@@ -48,6 +49,11 @@ export interface ServiceRuntime<Config> {
    * that a runtime built by hand in tests needs none.
    */
   liveStreams?: LiveStreams;
+  /**
+   * The service's Prometheus metrics, served at GET /metrics by the app runService starts. Always set
+   * by runService; optional so that a runtime built by hand in tests needs none.
+   */
+  metrics?: ServiceMetrics;
 }
 
 export interface RunServiceOptions<Env extends z.ZodRawShape, Config> {
@@ -122,7 +128,8 @@ async function startService<Env extends z.ZodRawShape>(
 
   const steps: ShutdownStep[] = [];
   const liveStreams = new LiveStreams();
-  const runtime: ServiceRuntime<Config> = { name: options.name, config, logger, liveStreams };
+  const metrics = new ServiceMetrics({ service: options.name });
+  const runtime: ServiceRuntime<Config> = { name: options.name, config, logger, liveStreams, metrics };
   try {
     if (options.uses.mongo) {
       await mongoose.connect(config.MONGO_URI!, { serverSelectionTimeoutMS: 10_000 });
@@ -134,6 +141,7 @@ async function startService<Env extends z.ZodRawShape>(
         logger,
         streamReplicas: config.NATS_STREAM_REPLICAS,
       });
+      metrics.watchBus(runtime.bus);
       await runtime.bus.ensureStream();
       if (options.uses.revokedSessions) runtime.revokedSessions = await RevokedSessions.watch(runtime.bus);
     }
@@ -143,6 +151,7 @@ async function startService<Env extends z.ZodRawShape>(
 
   if (runtime.bus && options.uses.mongo) {
     runtime.outbox = new Outbox({ connection: mongoose.connection, bus: runtime.bus, logger });
+    metrics.watchOutbox(runtime.outbox);
     const relay = new OutboxRelay({ outbox: runtime.outbox, bus: runtime.bus });
     relay.start();
     steps.unshift({ name: 'outbox relay', run: () => relay.stop() });
@@ -179,6 +188,8 @@ async function startService<Env extends z.ZodRawShape>(
     ...options.readinessChecks?.(runtime),
   };
   const app = options.createApp(runtime, readinessChecks);
+  // Events, outbox and consumers are counted on the runtime's metrics: the app serves those.
+  setServiceMetrics(app, metrics);
   // The deployment's proxies, whatever the app was built with: every service believes the same ones.
   app.set('trust proxy', config.TRUST_PROXY);
   setPublicOrigins(app, config.PUBLIC_ORIGIN);

@@ -11,6 +11,7 @@ import { notFoundHandler } from '../middlewares/not-found-handler';
 import { DEFAULT_TRUST_PROXY } from './config';
 import { healthRoutes, ReadinessChecks } from './health';
 import type { Logger } from './logger';
+import { httpMetrics, metricsRoutes, setMetricsServiceName, setServiceMetrics, type ServiceMetrics } from './metrics';
 import { openApiRoutes, type OpenApiMount } from './openapi';
 import { requestLogger } from './request-logger';
 import { reportServedResponses } from './served-responses';
@@ -39,6 +40,11 @@ export interface ServiceAppOptions {
    * TRUST_PROXY; the default, loopback, is the local gateway.
    */
   trustProxy?: string;
+  /**
+   * Counts the app's requests and is served at GET /metrics. runService sets the runtime's (which also
+   * counts events); without it the app makes its own on first use, labelled with the logger's service.
+   */
+  metrics?: ServiceMetrics;
 }
 
 /**
@@ -52,6 +58,10 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   // Needed for req.protocol to say https behind the TLS-terminating proxy (see cookie-session below).
   app.set('trust proxy', options.trustProxy ?? DEFAULT_TRUST_PROXY);
   app.disable('x-powered-by');
+  if (options.metrics) setServiceMetrics(app, options.metrics);
+  else setMetricsServiceName(app, String(options.logger.bindings?.().service ?? 'unknown'));
+  // First of all, so that every response is timed, whoever sends it.
+  app.use(httpMetrics);
   // First, so that every answer carries them: health probes, docs, 404s and errors included.
   app.use(securityHeaders);
   app.use(noStoreForSessions);
@@ -59,6 +69,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.use(requestLogger(options.logger));
   if (options.openApi) app.use(reportServedResponses(options.openApi));
   app.use(healthRoutes(options.readinessChecks));
+  app.use(metricsRoutes());
   // Until runService gives PUBLIC_ORIGIN's origins, no browser page may write (programs still can).
   setPublicOrigins(app, []);
   app.use(refuseCrossSiteWrites);
