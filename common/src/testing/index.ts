@@ -9,3 +9,4 @@ export * from './service-environment';
 export { findFreePort } from './server-process';
 export * from './log-capture';
 export * from './shuffled';
+export * from './metrics';
