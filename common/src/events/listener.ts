@@ -7,9 +7,11 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { millis, nanos } from '@nats-io/transport-node';
+import { context, SpanKind, trace } from '@opentelemetry/api';
 import { errorMessage } from '../errors/error-message';
 import { backoffDelay } from '../kit/backoff';
 import { countConsumed, observeHandlerDuration } from '../kit/metrics';
+import { annotateLogs, contextFromCarrier, kitTracer, withLogFields } from '../kit/trace-context';
 import { DEAD_LETTER_SUBJECT_PREFIX, EVENT_STREAM, isJetStreamApiError, type Bus, type BusLogger } from './bus';
 import { EventTooEarlyError } from './errors';
 import { parseEventData, type BaseEvent } from './schemas';
@@ -246,10 +248,41 @@ export abstract class Listener<E extends BaseEvent> {
           msg.nak();
           continue;
         }
-        await this.handle(msg);
+        await this.handleTraced(msg);
       }
     } catch (err) {
       this.logger.error({ err, durable: this.durableName }, 'consumer stopped with an error');
+    }
+  }
+
+  /**
+   * Handles `msg` in a CONSUMER span (`order.created process`) whose parent is the context its
+   * `traceparent` header carries (the publishing span), so the trace goes on through the event.
+   * Every line logged meanwhile carries the span's ids and, once the payload is read, the order id.
+   */
+  private async handleTraced(msg: JsMsg): Promise<void> {
+    const parent = contextFromCarrier({
+      traceparent: msg.headers?.get('traceparent'),
+      tracestate: msg.headers?.get('tracestate'),
+    });
+    const span = kitTracer().startSpan(
+      `${this.subject} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.destination.name': msg.subject,
+          'messaging.consumer.group.name': this.durableName,
+          'messaging.message.id': msg.headers?.get('Nats-Msg-Id') ?? '',
+          'messaging.nats.delivery_count': msg.info.deliveryCount,
+        },
+      },
+      parent,
+    );
+    try {
+      await context.with(withLogFields(trace.setSpan(parent, span), {}), () => this.handle(msg));
+    } finally {
+      span.end();
     }
   }
 
@@ -271,6 +304,8 @@ export abstract class Listener<E extends BaseEvent> {
       await this.deadLetter(msg, context, 'invalid-payload', err);
       return;
     }
+    const orderId = orderIdOf(this.subject, data);
+    if (orderId) annotateLogs({ orderId });
 
     const handlerStart = process.hrtime.bigint();
     const handlerSeconds = () => Number(process.hrtime.bigint() - handlerStart) / 1e9;
@@ -333,4 +368,11 @@ export abstract class Listener<E extends BaseEvent> {
       msg.nak(backoffDelay(context.deliveryCount, this.retryDelayMs, this.maxRetryDelayMs));
     }
   }
+}
+
+/** The order an event is about, for the logs: an order event's own id, else its `orderId` field. */
+function orderIdOf(subject: string, data: unknown): string | undefined {
+  const fields = data as { id?: unknown; orderId?: unknown };
+  const orderId = subject.startsWith('order.') ? fields.id : fields.orderId;
+  return typeof orderId === 'string' ? orderId : undefined;
 }

@@ -1,5 +1,6 @@
 import mongoose, { Schema, type ClientSession, type Connection, type Model } from 'mongoose';
 import { backoffDelay } from '../kit/backoff';
+import { traceCarrierOf } from '../kit/trace-context';
 import type { Bus, BusLogger } from './bus';
 import { crashAfterCommitIfTriggered } from './crash-after-commit';
 import { publishEventPayload } from './publisher';
@@ -14,6 +15,13 @@ export interface OutboxRecord {
   createdAt: Date;
   /** Null until the stream has acknowledged the event. */
   publishedAt: Date | null;
+  /**
+   * W3C trace context of the request or event handling that recorded it, so that the event continues
+   * that trace whenever and by whichever replica it is published. Absent on records written before
+   * tracing (they are published all the same) and when nothing was traced.
+   */
+  traceparent?: string;
+  tracestate?: string;
 }
 
 const OUTBOX_MODEL = 'OutboxRecord';
@@ -24,6 +32,8 @@ const outboxSchema = new Schema<OutboxRecord>(
     data: { type: Schema.Types.Mixed, required: true },
     createdAt: { type: Date, required: true },
     publishedAt: { type: Date, default: null },
+    traceparent: { type: String },
+    tracestate: { type: String },
   },
   { collection: 'outbox', versionKey: false, minimize: false },
 );
@@ -82,6 +92,8 @@ export class Outbox {
           data: parseEventData(subject, data),
           createdAt: new Date(),
           publishedAt: null,
+          // The active context here is the one `transaction` was called in: the request's or the event's.
+          ...traceCarrierOf(),
         };
         records.push(outboxRecord);
         return outboxRecord._id.toHexString();
@@ -119,7 +131,10 @@ export class Outbox {
   private async publish(bus: Bus, records: OutboxRecord[]): Promise<void> {
     for (const record of records) {
       // Validated when recorded; publishing as stored keeps an old record from blocking the relay.
-      await publishEventPayload(bus, record.subject, record.data, record._id.toHexString());
+      await publishEventPayload(bus, record.subject, record.data, record._id.toHexString(), {
+        traceparent: record.traceparent,
+        tracestate: record.tracestate,
+      });
       await this.model.updateOne({ _id: record._id }, { $set: { publishedAt: new Date() } });
     }
   }

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { context, SpanKind, SpanStatusCode, trace as traceApi } from '@opentelemetry/api';
+import { headers as natsHeaders } from '@nats-io/transport-node';
 import { countPublished } from '../kit/metrics';
+import { contextFromCarrier, kitTracer, traceCarrierOf, type TraceCarrier } from '../kit/trace-context';
 import type { Bus } from './bus';
 import { parseEventData, type BaseEvent } from './schemas';
 
@@ -19,20 +22,43 @@ export interface PublishResult {
 /**
  * Publishes an already validated payload and waits for the stream's acknowledgement.
  * The event id goes out as `Nats-Msg-Id`, so retries and relays never store an event twice.
+ * The publish is a PRODUCER span (`order.created publish`) whose W3C context goes out in the message's
+ * `traceparent` and `tracestate` headers, for the listeners to continue. Its parent is `trace` when
+ * given (an outbox record's: the request that recorded it, however late and wherever it is relayed),
+ * else the active context.
  */
 export async function publishEventPayload(
   bus: Bus,
   subject: string,
   payload: unknown,
   eventId: string,
+  trace?: TraceCarrier,
 ): Promise<PublishResult> {
+  const parent = trace?.traceparent ? contextFromCarrier(trace) : context.active();
+  const span = kitTracer().startSpan(
+    `${subject} publish`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'nats',
+        'messaging.destination.name': subject,
+        'messaging.message.id': eventId,
+      },
+    },
+    parent,
+  );
+  const headers = natsHeaders();
+  for (const [name, value] of Object.entries(traceCarrierOf(traceApi.setSpan(parent, span)))) headers.set(name, value);
   let ack;
   try {
-    ack = await bus.js.publish(subject, JSON.stringify(payload), { msgID: eventId });
+    ack = await bus.js.publish(subject, JSON.stringify(payload), { msgID: eventId, headers });
   } catch (err) {
     countPublished(bus, subject, 'failed');
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+    span.end();
     throw err;
   }
+  span.end();
   countPublished(bus, subject, 'published');
   if (ack.duplicate) bus.logger.debug({ subject, eventId, seq: ack.seq }, 'event already in stream');
   else bus.logger.debug({ subject, eventId, seq: ack.seq }, 'published event');

@@ -46,3 +46,7 @@ export {
   UNMATCHED_ROUTE,
 } from './metrics';
 export type { ConsumeOutcome, PublishOutcome, ServiceMetricsOptions } from './metrics';
+export { exportsSpans, installTraceContext, resetTracing, setupTracing, traceRequests, tracingEnv } from './tracing';
+export type { SetupTracingOptions, Tracing, TracingConfig } from './tracing';
+export { annotateLogs, continueTrace, logFieldsOf, traceCarrierOf, traceparentOf } from './trace-context';
+export type { LogFields, TraceCarrier } from './trace-context';

@@ -1,4 +1,5 @@
 import pino, { DestinationStream, Logger } from 'pino';
+import { logFieldsOf } from './trace-context';
 
 export type { Logger } from 'pino';
 
@@ -32,6 +33,10 @@ export function createLogger(serviceName: string, options: LoggerOptions = {}): 
       level,
       base: { service: serviceName },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      // trace_id and span_id of the active span, and the request id (reqId) or order id (orderId) of the
+      // request or event being handled: every line says which request, trace and order it belongs to.
+      // A field the line sets itself wins (pino's default merge).
+      mixin: () => logFieldsOf(),
     },
     options.destination,
   );

@@ -2,9 +2,11 @@
 /// <reference types="pino-http" preserve="true" />
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { context } from '@opentelemetry/api';
 import type { RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from './logger';
+import { withLogFields } from './trace-context';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -27,7 +29,7 @@ function requestIdFor(req: IncomingMessage, res: ServerResponse): string {
  * Cookies and authorization headers are redacted by the logger from createLogger.
  */
 export function requestLogger(logger: Logger): RequestHandler {
-  return pinoHttp({
+  const logRequests = pinoHttp({
     logger,
     genReqId: requestIdFor,
     customLogLevel: (_req, res, err) => {
@@ -38,4 +40,12 @@ export function requestLogger(logger: Logger): RequestHandler {
     // Probes hit every few seconds and would drown the useful lines.
     autoLogging: { ignore: (req) => UNLOGGED_PATHS.has((req.url ?? '').split('?')[0]) },
   });
+  // The request is handled in a context carrying its id, so that every line logged meanwhile (by
+  // req.log or by any other logger of the service) and the response's line carry it as reqId.
+  return (req, res, next) => {
+    req.id = requestIdFor(req, res);
+    const handling = withLogFields(context.active(), { reqId: String(req.id) });
+    context.bind(handling, res);
+    context.with(handling, () => logRequests(req, res, next));
+  };
 }

@@ -16,6 +16,7 @@ import { LiveStreams } from './live-streams';
 import { createLogger, type Logger } from './logger';
 import { ServiceMetrics, setServiceMetrics } from './metrics';
 import { gracefulShutdown, type Shutdown, type ShutdownStep } from './shutdown';
+import { setupTracing, tracingEnv, type TracingConfig } from './tracing';
 
 /** Something a service starts besides HTTP and listeners (a job worker, a sweep): stopped on shutdown. */
 export interface BackgroundTask {
@@ -84,6 +85,8 @@ export function runServiceEnv(uses: { mongo: boolean; nats: boolean }) {
     TRUST_PROXY: commonEnv.TRUST_PROXY,
     PUBLIC_ORIGIN: publicOriginEnv,
     LOG_LEVEL: commonEnv.LOG_LEVEL,
+    // The standard OpenTelemetry variables (see tracing.ts): spans exported over OTLP when they ask.
+    ...tracingEnv,
     ...(uses.mongo ? { MONGO_URI: commonEnv.MONGO_URI } : {}),
     ...(uses.nats ? { NATS_URL: commonEnv.NATS_URL, NATS_STREAM_REPLICAS: commonEnv.NATS_STREAM_REPLICAS } : {}),
   };
@@ -126,6 +129,9 @@ async function startService<Env extends z.ZodRawShape>(
     return fail(logger, err.message);
   }
 
+  // Before anything that handles requests or events: their spans and log lines need it.
+  const tracing = setupTracing({ serviceName: options.name, config: config as TracingConfig });
+  if (tracing.exporting) logger.info({}, 'exporting traces over OTLP');
   const steps: ShutdownStep[] = [];
   const liveStreams = new LiveStreams();
   const metrics = new ServiceMetrics({ service: options.name });
@@ -173,6 +179,8 @@ async function startService<Env extends z.ZodRawShape>(
   if (revokedSessions) steps.push({ name: 'revoked sessions', run: () => revokedSessions.stop() });
   if (bus) steps.push({ name: 'nats', run: () => bus.drain() });
   if (options.uses.mongo) steps.push({ name: 'mongodb', run: () => mongoose.disconnect() });
+  // Last: the spans of everything stopped before it are sent.
+  steps.push({ name: 'tracing', run: () => tracing.shutdown() });
 
   const readinessChecks: ReadinessChecks = {
     ...(options.uses.mongo ? { mongo: mongooseConnected } : {}),

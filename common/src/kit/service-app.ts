@@ -15,6 +15,7 @@ import { httpMetrics, metricsRoutes, setMetricsServiceName, setServiceMetrics, t
 import { openApiRoutes, type OpenApiMount } from './openapi';
 import { requestLogger } from './request-logger';
 import { reportServedResponses } from './served-responses';
+import { installTraceContext, traceRequests } from './tracing';
 
 export interface ServiceAppOptions {
   logger: Logger;
@@ -66,6 +67,9 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.use(securityHeaders);
   app.use(noStoreForSessions);
 
+  // Each request in a SERVER span continuing the caller's traceparent, then its request id and log line.
+  installTraceContext();
+  app.use(traceRequests());
   app.use(requestLogger(options.logger));
   if (options.openApi) app.use(reportServedResponses(options.openApi));
   app.use(healthRoutes(options.readinessChecks));

@@ -1,4 +1,4 @@
-import type { Logger } from '@ticketing/common';
+import { continueTrace, traceCarrierOf, type Logger, type TraceCarrier } from '@ticketing/common';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ExpirationCompletePublisher } from '../events/publishers/expiration-complete-publisher';
@@ -13,6 +13,11 @@ export interface ExpirationJobData {
   orderId: string;
   /** ISO date the order expires at, kept to report how late the job fired. */
   expiresAt: string;
+  /**
+   * W3C trace context of the order.created handling that scheduled it: the job's span, and the
+   * expiration.complete it publishes, continue the purchase's trace. Absent on jobs scheduled before.
+   */
+  trace?: TraceCarrier;
 }
 
 export type ScheduleResult = 'scheduled' | 'already-scheduled' | 'cancelled';
@@ -65,7 +70,7 @@ export class ExpirationQueue {
     // by age) for the same reason: a redelivered order.created finds them and adds nothing.
     await this.queue.add(
       JOB_NAME,
-      { orderId, expiresAt: expiresAt.toISOString() },
+      { orderId, expiresAt: expiresAt.toISOString(), trace: traceCarrierOf() },
       {
         jobId: orderId,
         delay: delayMs,
@@ -142,15 +147,19 @@ export interface ExpirationWorkerOptions {
 export function startExpirationWorker(options: ExpirationWorkerOptions): Worker<ExpirationJobData> {
   const { logger, publisher, metrics } = options;
 
-  const processJob = async (job: Job<ExpirationJobData>): Promise<void> => {
+  // Each run in a span continuing the trace of the order.created that scheduled the job.
+  const processJob = (job: Job<ExpirationJobData>): Promise<void> =>
+    continueTrace('expiration job', job.data.trace, { orderId: job.data.orderId }, () => expire(job));
+
+  const expire = async (job: Job<ExpirationJobData>): Promise<void> => {
     const { orderId, expiresAt } = job.data;
     try {
       await publisher.publishExpiration(orderId);
     } catch (err) {
-      metrics.publishFailures += 1;
+      metrics.publishFailed();
       throw err;
     }
-    metrics.jobsFired += 1;
+    metrics.fired(new Date(expiresAt));
     logger.info(
       { orderId, lateMs: Date.now() - Date.parse(expiresAt), attempt: job.attemptsMade + 1 },
       'order expired, expiration.complete published',
