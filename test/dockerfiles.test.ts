@@ -111,6 +111,16 @@ describe.each(DEPLOYABLES)('%s/Dockerfile', (component) => {
   });
 });
 
+describe('the services Dockerfiles', () => {
+  // One Dockerfile per deployable, as the deployment tools expect (skaffold, the workflows' matrix);
+  // the five services are built alike, so their Dockerfiles differ only in the service's name.
+  it.each(SERVICE_NAMES.slice(1))('%s/Dockerfile is auth/Dockerfile with its own name', (service) => {
+    const auth = readFileSync(path.join(repoRoot, 'auth/Dockerfile'), 'utf8');
+    const own = readFileSync(path.join(repoRoot, service, 'Dockerfile'), 'utf8');
+    expect(own).toBe(auth.replace(/\bauth\b/g, service));
+  });
+});
+
 describe('the images the manifests run', () => {
   it('are the deployables with a Dockerfile, and every deployable runs in Kubernetes', () => {
     const images = render(path.join(k8sDir, 'base'))
