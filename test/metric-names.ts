@@ -11,7 +11,10 @@ export interface MetricDefinition {
   labels: string[];
   /** The values a label takes, where they are a fixed set. */
   values?: Record<string, string[]>;
-  /** The services that export it; every service when absent. */
+  /**
+   * The services that export it. When absent, at least one does: a service shows an event's or a
+   * consumer's series only once it has published, consumed or listened (auth does none of these).
+   */
   services?: string[];
 }
 
@@ -21,8 +24,14 @@ export const COMMON_LABELS = ['service'];
 /** Labels Prometheus adds to every series it scrapes (the target's). */
 export const TARGET_LABELS = ['instance', 'job', 'namespace', 'pod', 'container', 'endpoint'];
 
+const EVERY_SERVICE = ['auth', 'tickets', 'orders', 'payments', 'expiration'];
+
 export const METRICS: Record<string, MetricDefinition> = {
-  http_request_duration_seconds: { type: 'histogram', labels: ['method', 'route', 'status_code'] },
+  http_request_duration_seconds: {
+    type: 'histogram',
+    labels: ['method', 'route', 'status_code'],
+    services: EVERY_SERVICE,
+  },
   events_published_total: {
     type: 'counter',
     labels: ['subject', 'outcome'],
@@ -56,10 +65,10 @@ export const METRICS: Record<string, MetricDefinition> = {
   },
   payment_refunds_total: { type: 'counter', labels: [], services: ['payments'] },
   // prom-client's default Node process metrics (those the dashboard uses).
-  process_cpu_seconds_total: { type: 'counter', labels: [] },
-  process_resident_memory_bytes: { type: 'gauge', labels: [] },
-  nodejs_eventloop_lag_seconds: { type: 'gauge', labels: [] },
-  nodejs_heap_size_used_bytes: { type: 'gauge', labels: [] },
+  process_cpu_seconds_total: { type: 'counter', labels: [], services: EVERY_SERVICE },
+  process_resident_memory_bytes: { type: 'gauge', labels: [], services: EVERY_SERVICE },
+  nodejs_eventloop_lag_seconds: { type: 'gauge', labels: [], services: EVERY_SERVICE },
+  nodejs_heap_size_used_bytes: { type: 'gauge', labels: [], services: EVERY_SERVICE },
 };
 
 export const HISTOGRAM_SUFFIXES = ['_bucket', '_sum', '_count'];
