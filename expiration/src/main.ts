@@ -19,6 +19,6 @@ void runService({
     createApp({
       logger: runtime.logger,
       readinessChecks,
-      metrics: { queueCounts: () => expiration.queue.counts(), metrics: expiration.metrics },
+      metrics: expiration.serviceMetrics,
     }),
 });

@@ -1,4 +1,4 @@
-import type { BackgroundTask, ServiceRuntime } from '@ticketing/common';
+import { ServiceMetrics, type BackgroundTask, type Bus, type ServiceRuntime } from '@ticketing/common';
 import type { Redis } from 'ioredis';
 import type { ExpirationConfig } from './config';
 import { OrderCancelledListener } from './events/listeners/order-cancelled-listener';
@@ -12,6 +12,8 @@ export interface RunningExpiration {
   redis: Redis;
   queue: ExpirationQueue;
   metrics: ExpirationMetrics;
+  /** The service's metrics, the expiration ones included: what the app serves at /metrics. */
+  serviceMetrics: ServiceMetrics;
   /** In start order; runService stops them in reverse: listeners, worker, queue, Redis. */
   tasks: BackgroundTask[];
 }
@@ -26,13 +28,15 @@ export async function startExpiration(runtime: ServiceRuntime<ExpirationConfig>)
   const { name, config, logger, bus } = runtime;
   if (!bus) throw new Error('the expiration service needs NATS (uses.nats)');
   const redis = await connectRedis(config.REDIS_URL, logger, config.REDIS_CONNECT_TIMEOUT_MS);
-  const metrics = new ExpirationMetrics();
   const queue = new ExpirationQueue({
     connection: redis,
     logger,
     maxAttempts: config.EXPIRATION_MAX_ATTEMPTS,
     rememberSeconds: config.EXPIRATION_REMEMBER_SECONDS,
   });
+  // runService's; a runtime built by hand (tests) gets metrics of its own, counting events like runService's.
+  const serviceMetrics = runtime.metrics ?? ownMetrics(name, bus);
+  const metrics = new ExpirationMetrics(serviceMetrics.registry, () => queue.counts());
   const worker = startExpirationWorker({
     connection: redis,
     logger,
@@ -53,6 +57,7 @@ export async function startExpiration(runtime: ServiceRuntime<ExpirationConfig>)
     redis,
     queue,
     metrics,
+    serviceMetrics,
     tasks: [
       { name: 'redis', stop: async () => void (await redis.quit()) },
       { name: 'expiration queue', stop: () => queue.close() },
@@ -61,4 +66,10 @@ export async function startExpiration(runtime: ServiceRuntime<ExpirationConfig>)
       ...listeners.map((listener) => ({ name: `listener ${listener.durableName}`, stop: () => listener.stop() })),
     ],
   };
+}
+
+function ownMetrics(name: string, bus: Bus): ServiceMetrics {
+  const metrics = new ServiceMetrics({ service: name });
+  metrics.watchBus(bus);
+  return metrics;
 }

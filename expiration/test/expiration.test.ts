@@ -5,7 +5,9 @@ import {
   waitForConsumer,
   waitForEvent,
   type ServiceTestEnvironment,
+  metricValue,
 } from '@ticketing/common/testing';
+import type { Counter } from '@ticketing/common';
 import request from 'supertest';
 import { createApp } from '../src/app';
 import type { RunningExpiration } from '../src/start-expiration';
@@ -31,6 +33,11 @@ afterAll(async () => {
   await stopExpiration(expiration);
   await env.stop();
 });
+
+/** A counter's value in this process. */
+async function counterValue(counter: Counter): Promise<number> {
+  return (await counter.get()).values[0]?.value ?? 0;
+}
 
 function inMs(ms: number): Date {
   return new Date(Date.now() + ms);
@@ -65,7 +72,7 @@ it('fires at once for an order whose expiresAt is already past', async () => {
 it('schedules once for a duplicate order.created, and not again when it is redelivered after firing', async () => {
   const orderId = newOrderId();
   const expiresAt = inMs(1_500);
-  const firedBefore = expiration.metrics.jobsFired;
+  const firedBefore = await counterValue(expiration.metrics.jobsFired);
   await publishOrderCreated(env.bus, orderId, expiresAt);
   await publishOrderCreated(env.bus, orderId, expiresAt);
   await waitForConsumer(env.bus, 'expiration-order-created');
@@ -79,7 +86,7 @@ it('schedules once for a duplicate order.created, and not again when it is redel
   expect(await jobState(orderId)).toBe('completed');
   expect((await expiration.queue.queue.getJob(orderId))!.finishedOn).toBe(firedAt);
   expect(await expiration.queue.counts()).toMatchObject({ waiting: 0, delayed: 0, active: 0 });
-  expect(expiration.metrics.jobsFired - firedBefore).toBe(1);
+  expect((await counterValue(expiration.metrics.jobsFired)) - firedBefore).toBe(1);
   expect(await storedExpirations(env.bus, orderId)).toBe(1);
 });
 
@@ -119,13 +126,15 @@ it('still fires when the service restarts before the deadline', async () => {
 
   const { msg } = await waitForExpiration(orderId);
   expect(storedAtMs(msg)).toBeGreaterThanOrEqual(expiresAt.getTime());
-  await waitFor(() => expiration.metrics.jobsFired === 1, { description: 'the restarted worker to fire the job' });
+  await waitFor(async () => (await counterValue(expiration.metrics.jobsFired)) === 1, {
+    description: 'the restarted worker to fire the job',
+  });
 });
 
 it('delivers the expiration once NATS is back when NATS is down at fire time', async () => {
   const orderId = newOrderId();
   const expiresAt = inMs(1_500);
-  const failuresBefore = expiration.metrics.publishFailures;
+  const failuresBefore = await counterValue(expiration.metrics.publishFailures);
   await publishOrderCreated(env.bus, orderId, expiresAt);
   await waitFor(async () => (await jobState(orderId)) === 'delayed', { description: 'the job to be scheduled' });
 
@@ -135,7 +144,7 @@ it('delivers the expiration once NATS is back when NATS is down at fire time', a
     description: 'the job to fail while NATS is down',
   });
   expect(await jobState(orderId)).not.toBe('completed');
-  expect(expiration.metrics.publishFailures).toBeGreaterThan(failuresBefore);
+  expect(await counterValue(expiration.metrics.publishFailures)).toBeGreaterThan(failuresBefore);
   await env.nats.restart();
 
   const { msg } = await waitForExpiration(orderId, 30_000);
@@ -149,7 +158,7 @@ describe('the app', () => {
     createApp({
       logger: createLogger('expiration'),
       readinessChecks: { redis: () => expiration.redis.status === 'ready', nats: () => env.bus.isConnected() },
-      metrics: { queueCounts: () => expiration.queue.counts(), metrics: expiration.metrics },
+      metrics: expiration.serviceMetrics,
     });
 
   it('is ready with Redis and NATS up', async () => {
@@ -157,21 +166,56 @@ describe('the app', () => {
     expect(res.body.checks).toEqual({ redis: 'ok', nats: 'ok' });
   });
 
-  it('serves queue counts and counters in the Prometheus text format', async () => {
+  it('serves queue counts, counters and lateness in the Prometheus text format, labelled with the service', async () => {
     const orderId = newOrderId();
-    await publishOrderCreated(env.bus, orderId, inMs(-1_000));
+    const before = (await request(app()).get('/metrics').expect(200)).text;
+    const expiresAt = inMs(-1_000);
+    await publishOrderCreated(env.bus, orderId, expiresAt);
     await waitForExpiration(orderId);
+    const firedBy = Date.now();
     await waitFor(async () => (await jobState(orderId)) === 'completed', { description: 'the job to complete' });
 
     const res = await request(app()).get('/metrics').expect(200);
-    expect(res.headers['content-type']).toMatch(/^text\/plain/);
-    expect(res.text).toMatch(/^expiration_queue_jobs\{state="completed"\} [1-9]\d*$/m);
-    for (const state of ['waiting', 'delayed', 'active', 'failed']) {
-      expect(res.text).toMatch(new RegExp(`^expiration_queue_jobs\\{state="${state}"\\} \\d+$`, 'm'));
+    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = res.text;
+    const counts = await expiration.queue.counts();
+    expect(counts.completed).toBeGreaterThan(0);
+    for (const state of ['waiting', 'delayed', 'active', 'completed', 'failed'] as const) {
+      expect(metricValue(text, 'expiration_queue_jobs', { service: 'expiration', state })).toBe(counts[state]);
     }
-    expect(expiration.metrics.jobsFired).toBeGreaterThan(0);
-    expect(res.text).toContain(`expiration_jobs_fired_total ${expiration.metrics.jobsFired}\n`);
-    expect(res.text).toContain(`expiration_publish_failures_total ${expiration.metrics.publishFailures}\n`);
+    const fired = (labels: Record<string, string>, scraped: string) =>
+      metricValue(scraped, 'expiration_jobs_fired_total', labels) ?? 0;
+    expect(fired({ service: 'expiration' }, text)).toBe(fired({}, before) + 1);
+    expect(metricValue(text, 'expiration_publish_failures_total', { service: 'expiration' })).toBe(
+      await counterValue(expiration.metrics.publishFailures),
+    );
+    // One more lateness observed: this order's, at least the second it was already past, and at most
+    // that plus the time it took to fire.
+    const lateness = (name: string, scraped: string) =>
+      metricValue(scraped, `expiration_lateness_seconds_${name}`, { service: 'expiration' }) ?? 0;
+    expect(lateness('count', text)).toBe(lateness('count', before) + 1);
+    const observed = lateness('sum', text) - lateness('sum', before);
+    expect(observed).toBeGreaterThanOrEqual(1);
+    // (a millisecond more for the sums' floating point)
+    expect(observed).toBeLessThanOrEqual((firedBy - expiresAt.getTime() + 1) / 1000);
+    expect(metricValue(text, 'expiration_lateness_seconds_bucket', { le: '0.1' })).toBe(
+      metricValue(before, 'expiration_lateness_seconds_bucket', { le: '0.1' }) ?? 0,
+    );
+    // The service's common metrics too: its listeners' consumers and Node's.
+    expect(metricValue(text, 'jetstream_consumer_pending_messages', { consumer: 'expiration-order-created' })).toBe(0);
+    expect(metricValue(text, 'process_resident_memory_bytes', { service: 'expiration' })).toBeGreaterThan(0);
+  });
+
+  it('leaves the queue counts out of a scrape when Redis does not answer, and still serves the rest', async () => {
+    const counts = jest.spyOn(expiration.queue, 'counts').mockRejectedValue(new Error('Redis is down'));
+    try {
+      const res = await request(app()).get('/metrics').expect(200);
+      expect(metricValue(res.text, 'expiration_queue_jobs')).toBeUndefined();
+      expect(metricValue(res.text, 'expiration_jobs_fired_total')).toBeDefined();
+      expect(counts).toHaveBeenCalled();
+    } finally {
+      counts.mockRestore();
+    }
   });
 
   it('has no API routes', async () => {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import {
   findFreePort,
+  metricValue,
   startNatsServer,
   startRedisServer,
   waitFor,
@@ -63,7 +64,13 @@ it('starts, is ready with Redis and NATS, serves /metrics and shuts down cleanly
     });
     const metrics = await fetch(`${base}/metrics`);
     expect(metrics.status).toBe(200);
-    expect(await metrics.text()).toContain('expiration_jobs_fired_total 0\n');
+    const text = await metrics.text();
+    expect(metricValue(text, 'expiration_jobs_fired_total', { service: 'expiration' })).toBe(0);
+    expect(metricValue(text, 'expiration_queue_jobs', { service: 'expiration', state: 'delayed' })).toBe(0);
+    expect(metricValue(text, 'process_cpu_seconds_total', { service: 'expiration' })).toBeGreaterThan(0);
+    for (const consumer of ['expiration-order-created', 'expiration-order-cancelled']) {
+      expect(metricValue(text, 'jetstream_consumer_pending_messages', { consumer })).toBe(0);
+    }
 
     service.child.kill('SIGTERM');
     expect(await service.exited).toBe(0);

@@ -33,9 +33,12 @@ export type { PeriodicTaskOptions } from './periodic-task';
 export { runService } from './run-service';
 export type { BackgroundTask, RunningService, RunServiceOptions, ServiceRuntime } from './run-service';
 export {
+  Counter,
   countConsumed,
   countPublished,
   EVENT_HANDLER_BUCKETS,
+  Gauge,
+  Histogram,
   HTTP_DURATION_BUCKETS,
   httpMetrics,
   metricsRoutes,
@@ -45,7 +48,7 @@ export {
   setServiceMetrics,
   UNMATCHED_ROUTE,
 } from './metrics';
-export type { ConsumeOutcome, PublishOutcome, ServiceMetricsOptions } from './metrics';
+export type { ConsumeOutcome, PublishOutcome, Registry, ServiceMetricsOptions } from './metrics';
 export { exportsSpans, installTraceContext, resetTracing, setupTracing, traceRequests, tracingEnv } from './tracing';
 export type { SetupTracingOptions, Tracing, TracingConfig } from './tracing';
 export { annotateLogs, continueTrace, logFieldsOf, traceCarrierOf, traceparentOf } from './trace-context';

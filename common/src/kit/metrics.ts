@@ -5,6 +5,10 @@ import type { Bus } from '../events/bus';
 import { EVENT_STREAM } from '../events/bus';
 import type { Outbox } from '../events/outbox';
 
+// A service's own metrics are made with these, on its ServiceMetrics' registry (no dependency of its own).
+export { Counter, Gauge, Histogram } from 'prom-client';
+export type { Registry } from 'prom-client';
+
 /** The route label of a request no route matched (a 404 of the not-found handler, say). */
 export const UNMATCHED_ROUTE = 'unmatched';
 
