@@ -10,3 +10,4 @@ export { findFreePort } from './server-process';
 export * from './log-capture';
 export * from './shuffled';
 export * from './metrics';
+export * from './tracing';
