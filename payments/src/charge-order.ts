@@ -40,6 +40,23 @@ export async function chargeOrder(
   request: ChargeRequest,
 ): Promise<ChargeOutcome> {
   checkPayable(order, request);
+  // Every attempt that reached Stripe is counted by how it ended (payment_attempts_total).
+  try {
+    const outcome = await confirmPayment(deps, order, request);
+    if (outcome.kind === 'paid') deps.metrics?.attempt('succeeded');
+    else if (outcome.kind === 'requires_action') deps.metrics?.attempt('requires_action');
+    return outcome;
+  } catch (err) {
+    deps.metrics?.attempt(err instanceof PaymentDeclinedError ? 'declined' : 'failed');
+    throw err;
+  }
+}
+
+async function confirmPayment(
+  deps: ChargeDependencies,
+  order: OrderDocument,
+  request: ChargeRequest,
+): Promise<ChargeOutcome> {
   const attempt = order.paymentAttempt;
   let intent: Stripe.PaymentIntent;
   try {

@@ -1,9 +1,10 @@
-import { runService, type BusLogger, type Outbox } from '@ticketing/common';
+import { runService, type BusLogger, type Outbox, type ServiceMetrics } from '@ticketing/common';
 import type Stripe from 'stripe';
 import { createApp } from './app';
 import { paymentsEnv, type StripeConnectionConfig } from './config';
 import { OrderCancelledListener } from './events/listeners/order-cancelled-listener';
 import { OrderCreatedListener } from './events/listeners/order-created-listener';
+import { PaymentMetrics } from './metrics';
 import { startRefundSweep } from './refund-sweep';
 import { createStripeClient, type PaymentDependencies } from './stripe';
 
@@ -15,12 +16,26 @@ function stripeClient(config: StripeConnectionConfig): Stripe {
   return stripe;
 }
 
+let metrics: PaymentMetrics | undefined;
+
+/** The one set of payment metrics, on the service's registry (runService always gives one). */
+function paymentMetrics(runtime: { metrics?: ServiceMetrics }): PaymentMetrics {
+  metrics ??= new PaymentMetrics(runtime.metrics!);
+  return metrics;
+}
+
 function paymentDependencies(runtime: {
   config: StripeConnectionConfig;
   logger: BusLogger;
   outbox?: Outbox;
+  metrics?: ServiceMetrics;
 }): PaymentDependencies {
-  return { stripe: stripeClient(runtime.config), outbox: runtime.outbox!, logger: runtime.logger };
+  return {
+    stripe: stripeClient(runtime.config),
+    outbox: runtime.outbox!,
+    logger: runtime.logger,
+    metrics: paymentMetrics(runtime),
+  };
 }
 
 void runService({
@@ -37,6 +52,7 @@ void runService({
       stripe: stripeClient(runtime.config),
       webhookSecret: runtime.config.STRIPE_WEBHOOK_SECRET,
       currency: runtime.config.PAYMENT_CURRENCY,
+      metrics: paymentMetrics(runtime),
     }),
   listeners: (runtime) => [
     new OrderCreatedListener(runtime.bus!, { serviceName: runtime.name }),

@@ -1,6 +1,7 @@
 import { PaymentStatus, Subjects, type Outbox } from '@ticketing/common';
 import Stripe from 'stripe';
 import { Payment, paymentRefundedData, type PaymentDocument } from './models/payment';
+import type { PaymentMetrics } from './metrics';
 import type { PaymentDependencies } from './stripe';
 
 /**
@@ -21,10 +22,12 @@ export async function refundPayment(deps: PaymentDependencies, payment: PaymentD
     // Refunded at Stripe in the meantime (in its dashboard): the money is back all the same.
     if (!(err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'charge_already_refunded')) throw err;
   }
-  await markPaymentRefunded(deps.outbox, payment.stripeId, {
-    refundedAt: refund ? new Date(refund.created * 1000) : new Date(),
-    refundId: refund?.id,
-  });
+  await markPaymentRefunded(
+    deps.outbox,
+    payment.stripeId,
+    { refundedAt: refund ? new Date(refund.created * 1000) : new Date(), refundId: refund?.id },
+    deps.metrics,
+  );
 }
 
 /** Refunds now when Stripe answers; otherwise the payment stays due and the refund sweep makes it later. */
@@ -74,8 +77,9 @@ export async function markPaymentRefunded(
   outbox: Outbox,
   stripeId: string,
   refund: { refundedAt: Date; refundId?: string },
+  metrics?: PaymentMetrics,
 ): Promise<PaymentDocument | null> {
-  return outbox.transaction(async (session, record) => {
+  const marked = await outbox.transaction(async (session, record) => {
     const payment = await Payment.findOneAndUpdate(
       { stripeId, status: PaymentStatus.Succeeded },
       {
@@ -102,4 +106,7 @@ export async function markPaymentRefunded(
     }
     return payment;
   });
+  // Once committed, and once per payment: a payment already refunded is not marked again.
+  if (marked) metrics?.refunds.inc();
+  return marked;
 }

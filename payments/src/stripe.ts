@@ -1,6 +1,7 @@
 import type { BusLogger, Outbox } from '@ticketing/common';
 import Stripe from 'stripe';
 import type { StripeConnectionConfig } from './config';
+import type { PaymentMetrics } from './metrics';
 
 /**
  * The Stripe SDK client. Network failures are retried by the SDK with the request's idempotency
@@ -24,4 +25,6 @@ export interface PaymentDependencies {
   outbox: Outbox;
   /** Told about what is left for later (a refund Stripe could not make now). */
   logger: BusLogger;
+  /** Counts attempts and refunds; none in tests that do not look at them. */
+  metrics?: PaymentMetrics;
 }

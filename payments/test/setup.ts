@@ -1,12 +1,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger, Outbox, outboxModel, OrderStatus, Subjects } from '@ticketing/common';
+import { createLogger, Outbox, outboxModel, OrderStatus, ServiceMetrics, Subjects } from '@ticketing/common';
 import { startServiceTestEnvironment, TEST_JWT_KEYS, type ServiceTestEnvironment } from '@ticketing/common/testing';
 import { startFakeStripe, type FakeStripe } from '@ticketing/fake-stripe';
 import type { Express } from 'express';
 import mongoose from 'mongoose';
 import type Stripe from 'stripe';
 import { createApp, type PaymentsAppOptions } from '../src/app';
+import { PaymentMetrics } from '../src/metrics';
 import { Order } from '../src/models/order';
 import { Payment } from '../src/models/payment';
 import { createStripeClient, type PaymentDependencies } from '../src/stripe';
@@ -20,6 +21,8 @@ export interface PaymentsTestContext {
   stripe: Stripe;
   /** What the app, the listeners and the refund sweep work with. */
   payments: PaymentDependencies;
+  /** The payments metrics every app of the context counts on and serves at /metrics, as main.ts shares one. */
+  metrics: PaymentMetrics;
   /** The app's webhook endpoint (the fake posts its events there). */
   webhookUrl: string;
   /** A payments app with another currency or Stripe client, sharing everything else. */
@@ -68,7 +71,8 @@ export async function startPaymentsTestContext(): Promise<PaymentsTestContext> {
   const logger = createLogger('payments-test');
   const outbox = new Outbox({ connection: mongoose.connection, bus: env.bus, logger });
   const stripe = stripeClientFor(fake);
-  const payments: PaymentDependencies = { stripe, outbox, logger };
+  const metrics = new PaymentMetrics(new ServiceMetrics({ service: 'payments', defaultMetrics: false }));
+  const payments: PaymentDependencies = { stripe, outbox, logger, metrics };
   const appWith = (options: Partial<Pick<PaymentsAppOptions, 'currency' | 'stripe'>>) =>
     createApp({
       logger,
@@ -77,6 +81,7 @@ export async function startPaymentsTestContext(): Promise<PaymentsTestContext> {
       stripe,
       webhookSecret: fake.webhookSecret,
       currency: 'usd',
+      metrics,
       ...options,
     });
   const app = appWith({});
@@ -93,6 +98,7 @@ export async function startPaymentsTestContext(): Promise<PaymentsTestContext> {
     outbox,
     stripe,
     payments,
+    metrics,
     webhookUrl,
     appWith,
     async reset() {

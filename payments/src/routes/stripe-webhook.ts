@@ -78,8 +78,11 @@ async function onChargeRefunded(
   const paymentIntentId = typeof charge.payment_intent === 'string' ? charge.payment_intent : charge.payment_intent?.id;
   // A charge made without a PaymentIntent was not made by this service.
   if (!paymentIntentId) return;
-  const refunded = await markPaymentRefunded(deps.outbox, paymentIntentId, {
-    refundedAt: new Date(event.created * 1000),
-  });
+  const refunded = await markPaymentRefunded(
+    deps.outbox,
+    paymentIntentId,
+    { refundedAt: new Date(event.created * 1000) },
+    deps.metrics,
+  );
   if (refunded) log.info({ paymentId: refunded._id.toHexString() }, 'payment refunded at Stripe');
 }
