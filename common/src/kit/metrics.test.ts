@@ -321,6 +321,8 @@ describe('outbox metrics', () => {
     metrics.watchBus(bus);
     const app = widgetsApp(metrics);
 
+    // An instance without an outbox (expiration) exports no outbox series rather than a made-up 0.
+    expect(metricValue(await scrape(widgetsApp()), 'outbox_pending_records')).toBeUndefined();
     const empty = await scrape(app);
     expect(metricValue(empty, 'outbox_pending_records', { service: 'widgets' })).toBe(0);
     expect(metricValue(empty, 'outbox_oldest_pending_age_seconds', { service: 'widgets' })).toBe(0);

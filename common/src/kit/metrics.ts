@@ -80,29 +80,7 @@ export class ServiceMetrics {
       registers,
     });
 
-    const snapshotOutbox = () => this.snapshotOutbox();
     const consumerCounts = () => this.consumerCounts();
-    new Gauge({
-      name: 'outbox_pending_records',
-      help: 'Outbox records not yet published to the stream.',
-      registers,
-      async collect() {
-        const snapshot = await snapshotOutbox();
-        if (snapshot) this.set(snapshot.pending);
-        else this.reset();
-      },
-    });
-    new Gauge({
-      name: 'outbox_oldest_pending_age_seconds',
-      help: 'Age of the oldest outbox record not yet published, in seconds (0 when none).',
-      registers,
-      async collect() {
-        const snapshot = await snapshotOutbox();
-        if (snapshot) this.set(snapshot.oldestAgeSeconds);
-        else this.reset();
-      },
-    });
-
     const consumerGauge = (name: string, help: string, read: (info: ConsumerCounts) => number) =>
       new Gauge({
         name,
@@ -133,7 +111,29 @@ export class ServiceMetrics {
 
   /** Reports the outbox's backlog (`outbox_pending_records`, `outbox_oldest_pending_age_seconds`) when scraped. */
   watchOutbox(outbox: Outbox): void {
+    if (this.outbox) throw new Error('this ServiceMetrics already watches an outbox');
     this.outbox = outbox;
+    const registers = [this.registry];
+    const snapshotOutbox = () => this.snapshotOutbox();
+    // Left as they were when MongoDB does not answer in time: a stale value, never a made-up 0.
+    new Gauge({
+      name: 'outbox_pending_records',
+      help: 'Outbox records not yet published to the stream.',
+      registers,
+      async collect() {
+        const snapshot = await snapshotOutbox();
+        if (snapshot) this.set(snapshot.pending);
+      },
+    });
+    new Gauge({
+      name: 'outbox_oldest_pending_age_seconds',
+      help: 'Age of the oldest outbox record not yet published, in seconds (0 when none).',
+      registers,
+      async collect() {
+        const snapshot = await snapshotOutbox();
+        if (snapshot) this.set(snapshot.oldestAgeSeconds);
+      },
+    });
   }
 
   /**
