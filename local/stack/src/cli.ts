@@ -2,7 +2,9 @@
 // foreground until Ctrl-C or SIGTERM. A process that exits by itself is restarted with a notice;
 // one that keeps failing to start stops everything, exit code 1. Arguments: `--replicas N`,
 // `--dev` (services in watch mode instead of their builds, the client under `next dev`),
-// `--no-client` (no web client: `/` lists the APIs). Settings come from the environment (see README.md):
+// `--no-client` (no web client: `/` lists the APIs), `--follow ID` (the console shows only the service
+// lines of one order, by its order id, or of one trace, by its trace id: see LogFollower; the log files
+// keep every line). Settings come from the environment (see README.md):
 //   REPLICAS                            instances of each service (like --replicas)
 //   CLIENT                              0: no web client (like --no-client)
 //   GATEWAY_PORT                        where the system is reached (3000)
@@ -22,7 +24,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { staleBuilds } from './build';
-import { compactLogLine, logLevelOf } from './log-lines';
+import { compactLogLine, FOLLOWABLE_ID, LogFollower, logLevelOf } from './log-lines';
 import { repoRoot, SERVICE_NAMES, type ServiceName } from './services';
 import {
   StackStartError,
@@ -87,19 +89,28 @@ function serverChoice(name: InfrastructureName): ServerChoice {
   return { port: portSetting(portVariable, defaultPort) };
 }
 
-function parseArguments(): { replicas: number; dev: boolean; client: boolean } {
-  let values: { replicas?: string; dev?: boolean; 'no-client'?: boolean };
+function parseArguments(): { replicas: number; dev: boolean; client: boolean; follow?: string } {
+  let values: { replicas?: string; dev?: boolean; 'no-client'?: boolean; follow?: string };
   try {
     ({ values } = parseArgs({
-      options: { replicas: { type: 'string' }, dev: { type: 'boolean' }, 'no-client': { type: 'boolean' } },
+      options: {
+        replicas: { type: 'string' },
+        dev: { type: 'boolean' },
+        'no-client': { type: 'boolean' },
+        follow: { type: 'string' },
+      },
     }));
   } catch (error) {
-    fail(`${(error as Error).message}; usage: npm start [-- --replicas N] [--no-client]`);
+    fail(`${(error as Error).message}; usage: npm start [-- --replicas N] [--no-client] [--follow ORDER_OR_TRACE_ID]`);
   }
   const [name, text] =
     values.replicas !== undefined ? ['--replicas', values.replicas] : ['REPLICAS', process.env.REPLICAS];
   const replicas = integerSetting(name, text, 1, 1, MAX_REPLICAS);
-  return { replicas, dev: values.dev ?? false, client: !values['no-client'] && clientSetting() };
+  const follow = values.follow?.toLowerCase();
+  if (follow !== undefined && !FOLLOWABLE_ID.test(follow)) {
+    fail(`--follow takes an order id (24 hex digits) or a trace id (32 hex digits), got '${values.follow}'`);
+  }
+  return { replicas, dev: values.dev ?? false, client: !values['no-client'] && clientSetting(), follow };
 }
 
 function clientSetting(): boolean {
@@ -127,7 +138,8 @@ function buildIfStale(): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
-  const { replicas, dev, client } = parseArguments();
+  const { replicas, dev, client, follow } = parseArguments();
+  const follower = follow === undefined ? undefined : new LogFollower(follow);
   const dataDir = path.resolve(process.env.STACK_DATA_DIR || path.join(repoRoot, '.data'));
   const gatewayPort = portSetting('GATEWAY_PORT', 3000);
   const serviceBasePort = portSetting('SERVICE_BASE_PORT', 3100);
@@ -191,6 +203,7 @@ async function main(): Promise<void> {
       onServiceLine: (instance, line) => {
         // Every instance reports each step of its shutdown; while stopping only trouble is worth showing.
         if (exitCode !== undefined && logLevelOf(line) < WARN_LEVEL) return;
+        if (follower && !follower.shows(line)) return;
         console.log(`${instance.padEnd(prefixWidth)} | ${compactLogLine(line)}`);
       },
       onNotice: (message) => console.log(message),
@@ -242,6 +255,7 @@ async function main(): Promise<void> {
   const copies = replicas > 1 ? `, ${replicas} instances of each service${stack.client ? ' (one client)' : ''}` : '';
   const site = stack.client ? `${url} (the APIs: ${url}/api)` : `${url} (no web client: / lists the APIs)`;
   console.log(`Ticketing is ready at ${site}${copies}${mode}. Ctrl-C stops everything.`);
+  if (follow) console.log(`showing only the service lines of order or trace ${follow} (--follow)`);
 }
 
 void main();

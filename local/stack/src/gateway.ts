@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
@@ -101,7 +102,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const forward = (req: IncomingMessage, res: ServerResponse, upstream: Upstream, first: number, tried: number) => {
     if (tried === upstream.ports.length) {
-      options.onProxyError?.(`502 ${req.method} ${req.url}: no instance of ${upstream.name} accepts connections`);
+      options.onProxyError?.(
+        `502 ${req.method} ${req.url}: no instance of ${upstream.name} accepts connections${traceOf(req)}`,
+      );
       sendError(res, 502, `${upstream.title} is not available`);
       return;
     }
@@ -114,7 +117,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         forward(req, res, upstream, first, tried + 1);
         return;
       }
-      options.onProxyError?.(`${req.method} ${req.url} to ${upstream.name} on port ${port} failed: ${error.message}`);
+      options.onProxyError?.(
+        `${req.method} ${req.url} to ${upstream.name} on port ${port} failed: ${error.message}${traceOf(req)}`,
+      );
       if (res.headersSent) res.destroy();
       else sendError(res, 502, `${upstream.title} did not answer`);
     });
@@ -125,6 +130,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const upstream = upstreamFor(pathname);
     if (upstream) {
       setForwardedHeaders(req);
+      startTrace(req);
       // node:http has answered it already, and the proxy does not announce (its 'proxyReq' event)
       // a request that still expects a 100 Continue: its body would never be passed on.
       delete req.headers.expect;
@@ -198,6 +204,32 @@ function takeTurn(upstream: Upstream): number {
 
 function pathOf(req: IncomingMessage): string {
   return (req.url ?? '/').split('?')[0];
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+const ALL_ZEROS = /^0+$/;
+
+/**
+ * Where a request's trace starts, as the ingress would start it: a request carrying a valid W3C
+ * `traceparent` keeps it; any other gets a new one (random trace id, sampled), so that the
+ * services' spans and log lines of one request through the gateway share a trace id from the first
+ * service on. The gateway makes no span of its own (it exports nothing): the parent span id it
+ * names stands for the gateway's hop, and a trace viewer shows the first service's span as the root
+ * with a parent it never received. A `tracestate` without a traceparent is dropped with it.
+ */
+export function startTrace(req: IncomingMessage): string {
+  const match = TRACEPARENT.exec(String(req.headers.traceparent ?? ''));
+  if (match && !ALL_ZEROS.test(match[1]) && !ALL_ZEROS.test(match[2])) return match[1];
+  const traceId = randomBytes(16).toString('hex');
+  req.headers.traceparent = `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
+  delete req.headers.tracestate;
+  return traceId;
+}
+
+/** ` (trace <id>)` for the gateway's messages about a request: what `npm start -- --follow` takes. */
+function traceOf(req: IncomingMessage): string {
+  const match = TRACEPARENT.exec(String(req.headers.traceparent ?? ''));
+  return match ? ` (trace ${match[1]})` : '';
 }
 
 /**

@@ -13,6 +13,10 @@ const LEVEL_NAMES: Record<number, string> = {
 interface PinoLine {
   level?: number;
   msg?: string;
+  /** Of the span active when the line was logged (every service line while tracing: see @ticketing/common's logger). */
+  trace_id?: unknown;
+  /** The order the request or event being handled is about. */
+  orderId?: unknown;
   err?: { message?: string };
   req?: { method?: string; url?: string };
   res?: { statusCode?: number };
@@ -41,6 +45,9 @@ const SHOWN_OTHERWISE = new Set([
   'req',
   'res',
   'responseTime',
+  // In the log files; on the console the trace id (what --follow takes) is enough.
+  'span_id',
+  'reqId',
 ]);
 
 /** The pino level of a line (30, info, for a line that is not pino JSON). */
@@ -56,7 +63,9 @@ export function compactLogLine(line: string): string {
   const entry = parse(line);
   if (!entry) return line;
   if (entry.req && entry.res) {
-    return `${entry.res.statusCode} ${entry.req.method} ${entry.req.url} ${entry.responseTime} ms`;
+    const order = typeof entry.orderId === 'string' ? ` orderId=${entry.orderId}` : '';
+    const traced = typeof entry.trace_id === 'string' ? ` trace_id=${entry.trace_id}` : '';
+    return `${entry.res.statusCode} ${entry.req.method} ${entry.req.url} ${entry.responseTime} ms${order}${traced}`;
   }
   const level = entry.level === undefined || entry.level === 30 ? '' : `${LEVEL_NAMES[entry.level] ?? entry.level} `;
   const error = entry.err?.message && entry.err.message !== entry.msg ? `: ${entry.err.message}` : '';
@@ -65,4 +74,30 @@ export function compactLogLine(line: string): string {
     .map(([key, value]) => ` ${key}=${String(value)}`)
     .join('');
   return `${level}${entry.msg ?? ''}${error}${fields}`;
+}
+
+/** What `--follow` takes: an order id (a MongoDB ObjectId) or a trace id (W3C, 32 hex digits). */
+export const FOLLOWABLE_ID = /^(?:[0-9a-f]{24}|[0-9a-f]{32})$/;
+
+/**
+ * Picks out the service lines of one order or one trace (`npm start -- --follow <id>`), by their
+ * fields, not by where the id happens to appear: a line whose `orderId` or `trace_id` is the id,
+ * and every line of a trace an earlier such line of the order was in (the request that created
+ * the order, the events it caused, the expiration job), so an order's whole story shows.
+ */
+export class LogFollower {
+  private readonly tracesOfOrder = new Set<string>();
+
+  constructor(readonly id: string) {}
+
+  shows(line: string): boolean {
+    const entry = parse(line);
+    if (!entry) return false;
+    const traceId = typeof entry.trace_id === 'string' ? entry.trace_id : undefined;
+    if (entry.orderId === this.id) {
+      if (traceId) this.tracesOfOrder.add(traceId);
+      return true;
+    }
+    return traceId !== undefined && (traceId === this.id || this.tracesOfOrder.has(traceId));
+  }
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { allFree, eventually, freePorts, listenOn, makeTempDir, pidListeningOn, removeDir, waitUntil } from './helpers';
 
@@ -142,9 +143,42 @@ test('an invalid setting: one line on stderr, exit code 1', async () => {
   const unknownArgument = runCli(env, ['--without-client']);
   expect(await unknownArgument.exited).toBe(1);
   expect(unknownArgument.output().stderr).toMatch(
-    /^npm start: Unknown option '--without-client'.*; usage: npm start \[-- --replicas N\] \[--no-client\]\n$/,
+    /^npm start: Unknown option '--without-client'.*; usage: npm start \[-- --replicas N\] \[--no-client\] \[--follow ORDER_OR_TRACE_ID\]\n$/,
+  );
+
+  const badFollow = runCli(env, ['--follow', 'order-42']);
+  expect(await badFollow.exited).toBe(1);
+  expect(badFollow.output().stderr).toBe(
+    "npm start: --follow takes an order id (24 hex digits) or a trace id (32 hex digits), got 'order-42'\n",
   );
 });
+
+test('--follow with a trace id: the console shows the service lines of that trace only, which the gateway passed on', async () => {
+  const traceId = randomBytes(16).toString('hex');
+  const cli = runCli(env, ['--dev', '--follow', traceId]);
+  try {
+    await waitUntil(() => cli.output().stdout.includes('Ticketing is ready'), 60_000);
+    const gateway = `http://127.0.0.1:${ports[3]}`;
+    // Another trace (the gateway starts one for a request without a traceparent), then the followed one.
+    expect((await fetch(`${gateway}/api/tickets?limit=1`)).status).toBe(200);
+    const followed = await fetch(`${gateway}/api/tickets?limit=2`, {
+      headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+    });
+    expect(followed.status).toBe(200);
+    await waitUntil(() => cli.output().stdout.includes('GET /api/tickets?limit=2'), 10_000);
+  } finally {
+    cli.child.kill('SIGTERM');
+    await cli.exited;
+  }
+  const { stdout } = cli.output();
+  const afterReady = stdout.slice(stdout.indexOf('Ticketing is ready')).split('\n');
+  expect(afterReady[1]).toBe(`showing only the service lines of order or trace ${traceId} (--follow)`);
+  const serviceLines = afterReady.filter((line) => / \| /.test(line));
+  // Of all that the services logged meanwhile (the other request, NATS and listener notices), one line.
+  expect(serviceLines).toEqual([
+    expect.stringMatching(new RegExp(`^tickets +\\| 200 GET /api/tickets\\?limit=2 \\d+ ms trace_id=${traceId}$`)),
+  ]);
+}, 90_000);
 
 test('a missing binary: one line on stderr, exit code 1, nothing left running', async () => {
   const cli = runCli({ ...env, PATH: '/nonexistent' }, ['--dev']);

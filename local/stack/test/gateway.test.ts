@@ -95,6 +95,34 @@ test('routes by path prefix like the ingress, every path outside /api to the cli
   });
 });
 
+test('starts a trace for a request without a valid traceparent and passes a valid one on unchanged', async () => {
+  const url = await start([{ prefix: '/api/tickets', service: 'tickets', ports: [await instance('tickets')] }]);
+  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  const sent: (string | undefined)[] = [
+    undefined,
+    undefined,
+    traceparent,
+    '00-00000000000000000000000000000000-00f067aa0ba902b7-01',
+    'not a traceparent',
+  ];
+  for (const header of sent) {
+    await fetch(`${url}/api/tickets`, { headers: header ? { traceparent: header, tracestate: 'k=v' } : {} });
+  }
+  const received = seen.map(({ headers }) => headers);
+  const started = /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/;
+  expect(received.map((headers) => headers.traceparent)).toEqual([
+    expect.stringMatching(started),
+    expect.stringMatching(started),
+    traceparent,
+    expect.stringMatching(started),
+    expect.stringMatching(started),
+  ]);
+  // A new trace each time, not one shared by everything through the gateway.
+  const traceIds = received.map((headers) => String(headers.traceparent).split('-')[1]);
+  expect(new Set(traceIds).size).toBe(5);
+  expect(received.map((headers) => headers.tracestate)).toEqual([undefined, undefined, 'k=v', undefined, undefined]);
+});
+
 test('serves the landing page at /api, and at every path outside /api when the client does not run', async () => {
   const url = await start([{ prefix: '/api/tickets', service: 'tickets', ports: [await instance('tickets')] }]);
   for (const path of ['/api', '/api/', '/api?x=1', '/', '/tickets/new']) {
