@@ -1,4 +1,5 @@
 import {
+  annotateLogs,
   BadRequestError,
   idField,
   isDuplicateKeyError,
@@ -90,6 +91,8 @@ export function createOrderRouter({ outbox, expirationWindowSeconds }: CreateOrd
       }
       throw err;
     }
+    // The response's log line says which order: `npm start -- --follow <orderId>` starts from it.
+    annotateLogs({ orderId: order.id as string });
     res.status(201).json(order);
   });
   return router;

@@ -1,4 +1,12 @@
-import { fieldMessages, idField, NotFoundError, NotOwnerError, requireAuth, validateRequest } from '@ticketing/common';
+import {
+  annotateLogs,
+  fieldMessages,
+  idField,
+  NotFoundError,
+  NotOwnerError,
+  requireAuth,
+  validateRequest,
+} from '@ticketing/common';
 import { Router } from 'express';
 import { body, header, matchedData } from 'express-validator';
 import { chargeOrder, type ChargeDependencies } from '../charge-order';
@@ -37,6 +45,8 @@ export function newPaymentRouter(deps: ChargeDependencies): Router {
         'idempotency-key'?: string;
       };
       const userId = req.currentUser!.id;
+      // Every line of the payment, down to the response's, says which order it pays.
+      annotateLogs({ orderId });
 
       const order = await Order.findById(orderId);
       if (!order) throw new NotFoundError('Order not found');
