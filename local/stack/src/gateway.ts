@@ -126,6 +126,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const route = (req: IncomingMessage, res: ServerResponse) => {
+    resolveDotSegments(req);
     const pathname = pathOf(req);
     const upstream = upstreamFor(pathname);
     if (upstream) {
@@ -149,6 +150,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // Upgraded connections are no longer the HTTP server's to close.
   const upgraded = new Set<Socket>();
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    resolveDotSegments(req);
     const upstream = upstreamFor(pathOf(req));
     if (!upstream) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
@@ -204,6 +206,22 @@ function takeTurn(upstream: Upstream): number {
 
 function pathOf(req: IncomingMessage): string {
   return (req.url ?? '/').split('?')[0];
+}
+
+const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
+
+/**
+ * Resolves the `.` and `..` segments (%2e included) of the request's path before it is routed, as
+ * the ingress (nginx) does and as the proxy would when forwarding it: the gateway routes on the path
+ * the service will see, so `/api/tickets/../../metrics` is `/metrics` (the client's), never a
+ * service's /metrics.
+ */
+function resolveDotSegments(req: IncomingMessage): void {
+  const url = req.url ?? '/';
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  if (!path.startsWith('/') || !DOT_SEGMENT.test(path)) return;
+  req.url = `${new URL(`http://gateway${path}`).pathname}${queryAt === -1 ? '' : url.slice(queryAt)}`;
 }
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
