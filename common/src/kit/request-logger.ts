@@ -13,7 +13,7 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 // An incoming id is copied into logs and a response header, so only accept plain tokens.
 const ACCEPTABLE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-const UNLOGGED_PATHS = new Set(['/healthz', '/readyz']);
+const UNLOGGED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 function requestIdFor(req: IncomingMessage, res: ServerResponse): string {
   const incoming = req.headers[REQUEST_ID_HEADER];
@@ -37,7 +37,7 @@ export function requestLogger(logger: Logger): RequestHandler {
       if (res.statusCode >= 400) return 'warn';
       return 'info';
     },
-    // Probes hit every few seconds and would drown the useful lines.
+    // Probes and Prometheus's scrapes hit every few seconds and would drown the useful lines.
     autoLogging: { ignore: (req) => UNLOGGED_PATHS.has((req.url ?? '').split('?')[0]) },
   });
   // The request is handled in a context carrying its id, so that every line logged meanwhile (by

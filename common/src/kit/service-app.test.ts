@@ -143,12 +143,13 @@ describe('request logging', () => {
     });
   });
 
-  it('does not log health probes', async () => {
+  it('does not log health probes nor metrics scrapes', async () => {
     const { logger, lines } = captureLogs();
     const app = buildApp(logger);
 
     await request(app).get('/healthz');
     await request(app).get('/readyz?verbose=1');
+    await request(app).get('/metrics').expect(200);
 
     expect(lines).toEqual([]);
   });
