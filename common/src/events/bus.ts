@@ -14,7 +14,7 @@ import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 
 /** The one stream holding every domain event. */
 export const EVENT_STREAM = 'TICKETING';
-export const EVENT_STREAM_SUBJECTS = ['ticket.>', 'order.>', 'expiration.>', 'payment.>'];
+export const EVENT_STREAM_SUBJECTS = ['ticket.>', 'order.>', 'expiration.>', 'payment.>', 'user.>'];
 /** Messages that exhausted their deliveries, kept apart so operators can inspect them. */
 export const DEAD_LETTER_STREAM = 'TICKETING_DEADLETTER';
 export const DEAD_LETTER_SUBJECT_PREFIX = 'deadletter.';

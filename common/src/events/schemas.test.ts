@@ -1,5 +1,6 @@
+import { EVENT_STREAM_SUBJECTS } from './bus';
 import { InvalidEventError } from './errors';
-import { parseEventData } from './schemas';
+import { eventSchemas, parseEventData } from './schemas';
 import { OrderCancelReason, OrderStatus, Subjects } from './subjects';
 
 const id = () => '5f1f7c1e2b3a4c5d6e7f8a9b';
@@ -44,6 +45,30 @@ describe('event schemas', () => {
       refundedAt: new Date().toISOString(),
     };
     expect(parseEventData(Subjects.PaymentRefunded, refund)).toEqual(refund);
+    const user = { id: id(), email: 'alice@example.com', createdAt: new Date().toISOString() };
+    expect(parseEventData(Subjects.UserCreated, user)).toEqual(user);
+  });
+
+  it('has a schema for every subject, each stored by the event stream', () => {
+    expect(Object.keys(eventSchemas).sort()).toEqual(Object.values(Subjects).sort());
+    for (const subject of Object.values(Subjects)) {
+      const covered = EVENT_STREAM_SUBJECTS.some((pattern) => subject.startsWith(pattern.replace(/>$/, '')));
+      expect([subject, covered]).toEqual([subject, true]);
+    }
+  });
+
+  it('takes the addresses sign-up takes in user.created: 254 characters counted in code points', () => {
+    const longest = `${'a'.repeat(20)}@${'\u{1F600}'.repeat(229)}.com`;
+    const user = { id: id(), email: longest, createdAt: new Date().toISOString() };
+    expect(parseEventData(Subjects.UserCreated, user).email).toBe(longest);
+    expect(() => parseEventData(Subjects.UserCreated, { ...user, email: `a${longest}` })).toThrow(/email/);
+  });
+
+  it('never carries a password or its hash in user.created', () => {
+    const user = { id: id(), email: 'alice@example.com', createdAt: new Date().toISOString() };
+    expect(parseEventData(Subjects.UserCreated, { ...user, password: 'secret', passwordHash: '$argon2id$x' })).toEqual(
+      user,
+    );
   });
 
   it('drops fields the schema does not know', () => {
@@ -89,6 +114,15 @@ describe('event schemas', () => {
       { id: id(), orderId: id(), stripeId: 'pi_1', amount: 10, currency: 'USD', createdAt: new Date().toISOString() },
     ],
     ['no object at all', Subjects.ExpirationComplete, 'order'],
+    ['a user without email', Subjects.UserCreated, { id: id(), createdAt: new Date().toISOString() }],
+    ['a user email without @', Subjects.UserCreated, { id: id(), email: 'alice', createdAt: new Date().toISOString() }],
+    ['a user without createdAt', Subjects.UserCreated, { id: id(), email: 'alice@example.com' }],
+    [
+      'a user createdAt as a Date',
+      Subjects.UserCreated,
+      { id: id(), email: 'alice@example.com', createdAt: new Date() },
+    ],
+    ['a malformed user id', Subjects.UserCreated, { id: 'alice', email: 'a@b.c', createdAt: new Date().toISOString() }],
   ])('rejects %s', (_what, subject, data) => {
     expect(() => parseEventData(subject, data)).toThrow(InvalidEventError);
   });

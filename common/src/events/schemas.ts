@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidEventError } from './errors';
+import { characterCount } from '../validation/characters';
 import { OBJECT_ID_PATTERN } from '../validation/object-id';
 import { OrderCancelReason, OrderStatus, Subjects, TicketStatus } from './subjects';
 
@@ -77,6 +78,18 @@ export const paymentRefundedSchema = z.object({
   refundedAt: timestamp,
 });
 
+/** An account as auth made it; never its password nor its hash. */
+export const userCreatedSchema = z.object({
+  id: objectId,
+  /** Trimmed and lower-cased by auth; at most 254 characters (code points), as sign-up takes it. */
+  email: z
+    .string()
+    .regex(/^.+@[^@\s]+$/s, 'must be an email address')
+    .refine((email) => characterCount(email) <= 254, { message: 'must be at most 254 characters' }),
+  /** When the account was made. */
+  createdAt: timestamp,
+});
+
 /** The one schema per subject that publishers and listeners both validate against. */
 export const eventSchemas = {
   [Subjects.TicketCreated]: ticketCreatedSchema,
@@ -87,6 +100,7 @@ export const eventSchemas = {
   [Subjects.ExpirationComplete]: expirationCompleteSchema,
   [Subjects.PaymentCreated]: paymentCreatedSchema,
   [Subjects.PaymentRefunded]: paymentRefundedSchema,
+  [Subjects.UserCreated]: userCreatedSchema,
 } satisfies Record<Subjects, z.ZodType>;
 
 export type EventData<S extends Subjects> = z.infer<(typeof eventSchemas)[S]>;
@@ -105,6 +119,7 @@ export type OrderCompletedEvent = EventOf<Subjects.OrderCompleted>;
 export type ExpirationCompleteEvent = EventOf<Subjects.ExpirationComplete>;
 export type PaymentCreatedEvent = EventOf<Subjects.PaymentCreated>;
 export type PaymentRefundedEvent = EventOf<Subjects.PaymentRefunded>;
+export type UserCreatedEvent = EventOf<Subjects.UserCreated>;
 
 /** What every event type has in common; the constraint of `Publisher` and `Listener`. */
 export interface BaseEvent {
@@ -120,7 +135,8 @@ export type TicketingEvent =
   | OrderCompletedEvent
   | ExpirationCompleteEvent
   | PaymentCreatedEvent
-  | PaymentRefundedEvent;
+  | PaymentRefundedEvent
+  | UserCreatedEvent;
 
 /** Validates `data` against the subject's schema; returns it with unknown fields dropped. */
 export function parseEventData<S extends Subjects>(subject: S, data: unknown): EventData<S> {

@@ -7,6 +7,7 @@ export enum Subjects {
   ExpirationComplete = 'expiration.complete',
   PaymentCreated = 'payment.created',
   PaymentRefunded = 'payment.refunded',
+  UserCreated = 'user.created',
 }
 
 /** Where a ticket is in its life, as the tickets service decides it. */
