@@ -32,6 +32,7 @@ export async function buildServiceApp(name: ServiceWithApi, revokedSessions?: Re
           windowSeconds: 900,
         },
         signupThrottle: { maxPerClient: 20, windowSeconds: 3600 },
+        outbox: options.outbox,
       });
     case 'tickets':
       return (await import('../tickets/src/app')).createApp(options);

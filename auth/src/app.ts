@@ -4,6 +4,7 @@ import {
   type JwtPrivateKey,
   type JwtPublicKeys,
   type Logger,
+  type Outbox,
   type ReadinessChecks,
   type RevokedSessions,
 } from '@ticketing/common';
@@ -33,6 +34,8 @@ export interface AuthAppOptions {
   revokedSessions?: RevokedSessions;
   signinThrottle: SigninThrottleOptions;
   signupThrottle: SignupThrottleOptions;
+  /** Where sign-up records user.created, in the account's transaction. */
+  outbox: Outbox;
   readinessChecks?: ReadinessChecks;
 }
 
@@ -61,7 +64,7 @@ export function createApp(options: AuthAppOptions): Express {
     bodyLimit: BODY_LIMIT,
     openApi: { basePath: '/api/users', document: openApiDocument },
     routers: [
-      signupRouter({ ...session, throttle: new SignupThrottle(options.signupThrottle) }),
+      signupRouter({ ...session, throttle: new SignupThrottle(options.signupThrottle), outbox: options.outbox }),
       signinRouter({ ...session, throttle: new SigninThrottle(options.signinThrottle) }),
       signoutRouter({ revokedSessions: options.revokedSessions, jwtExpiresIn: options.jwtExpiresIn }),
       currentUserRouter(session),

@@ -4,14 +4,16 @@ import { authEnv } from './config';
 import { AttemptCounter } from './models/throttle';
 import { User } from './models/user';
 
+// With mongo and nats both used, runService always provides the outbox and starts its relay.
 void runService({
   name: 'auth',
   uses: { mongo: true, nats: true, revokedSessions: true },
   env: authEnv,
-  createApp: ({ config, logger, revokedSessions }, readinessChecks) =>
+  createApp: ({ config, logger, revokedSessions, outbox }, readinessChecks) =>
     createApp({
       logger,
       readinessChecks,
+      outbox: outbox!,
       jwtPrivateKey: config.JWT_PRIVATE_KEY,
       jwtPublicKeys: config.JWT_PUBLIC_KEYS,
       revokedSessions,

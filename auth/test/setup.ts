@@ -1,7 +1,8 @@
 import { scryptSync } from 'node:crypto';
-import { createLogger } from '@ticketing/common';
+import { createLogger, Outbox } from '@ticketing/common';
 import { startServiceTestEnvironment, TEST_JWT_KEYS, type ServiceTestEnvironment } from '@ticketing/common/testing';
 import type { Express } from 'express';
+import mongoose from 'mongoose';
 import request, { type Response } from 'supertest';
 import { createApp, type AuthAppOptions } from '../src/app';
 import { AttemptCounter } from '../src/models/throttle';
@@ -9,10 +10,15 @@ import { User } from '../src/models/user';
 
 export const PASSWORD = 'correct horse battery';
 
-/** The auth app as the tests build it: TEST_JWT_KEYS, a silent logger and roomy throttle limits unless overridden. */
+/**
+ * The auth app as the tests build it: TEST_JWT_KEYS, a silent logger, roomy throttle limits and an
+ * outbox without a bus (events stay recorded, unpublished) unless overridden.
+ */
 export function buildApp(overrides: Partial<AuthAppOptions> = {}): Express {
+  const logger = createLogger('auth', { level: 'silent' });
   return createApp({
-    logger: createLogger('auth', { level: 'silent' }),
+    logger,
+    outbox: new Outbox({ connection: mongoose.connection, logger }),
     jwtPrivateKey: TEST_JWT_KEYS.privateKey,
     jwtPublicKeys: TEST_JWT_KEYS.publicKeys,
     jwtExpiresIn: 24 * 60 * 60,
