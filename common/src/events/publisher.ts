@@ -47,8 +47,9 @@ export async function publishEventPayload(
     },
     parent,
   );
+  const publishing = traceApi.setSpan(parent, span);
   const headers = natsHeaders();
-  for (const [name, value] of Object.entries(traceCarrierOf(traceApi.setSpan(parent, span)))) headers.set(name, value);
+  for (const [name, value] of Object.entries(traceCarrierOf(publishing))) headers.set(name, value);
   let ack;
   try {
     ack = await bus.js.publish(subject, JSON.stringify(payload), { msgID: eventId, headers });
@@ -60,8 +61,11 @@ export async function publishEventPayload(
   }
   span.end();
   countPublished(bus, subject, 'published');
-  if (ack.duplicate) bus.logger.debug({ subject, eventId, seq: ack.seq }, 'event already in stream');
-  else bus.logger.debug({ subject, eventId, seq: ack.seq }, 'published event');
+  // In the publish's context: a relayed event's line has the trace it continues.
+  context.with(publishing, () => {
+    if (ack.duplicate) bus.logger.debug({ subject, eventId, seq: ack.seq }, 'event already in stream');
+    else bus.logger.debug({ subject, eventId, seq: ack.seq }, 'published event');
+  });
   return { eventId, seq: ack.seq, duplicate: ack.duplicate };
 }
 

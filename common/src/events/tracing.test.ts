@@ -169,6 +169,14 @@ describe('an outbox event', () => {
     } finally {
       await relay.stop();
     }
+    // The relay's line about it is in the trace too, on the publish's span.
+    const [publish] = named(spansOfTrace(request.traceId), 'order.created publish');
+    const published = logs.lines.filter(
+      (line) => line.msg === 'published event' && line.eventId === stored!._id.toHexString(),
+    );
+    expect(published).toEqual([
+      expect.objectContaining({ trace_id: request.traceId, span_id: publish.spanContext().spanId }),
+    ]);
   });
 
   it('recorded before tracing (no traceparent) is still published, in a trace of its own', async () => {
