@@ -1,5 +1,5 @@
 import { scryptSync } from 'node:crypto';
-import { createLogger, Outbox } from '@ticketing/common';
+import { createLogger, EVENT_STREAM, Outbox, Subjects, type Bus, type EventData } from '@ticketing/common';
 import { startServiceTestEnvironment, TEST_JWT_KEYS, type ServiceTestEnvironment } from '@ticketing/common/testing';
 import type { Express } from 'express';
 import mongoose from 'mongoose';
@@ -87,4 +87,26 @@ export function scryptHash(password: string, cost = 2 ** 15): string {
   const salt = Buffer.from('0123456789abcdef');
   const key = scryptSync(password, salt, 64, { N: cost, r: 8, p: 1, maxmem: 2 * 128 * cost * 8 });
   return `scrypt$${cost}$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+export interface StoredUserCreated {
+  data: EventData<Subjects.UserCreated>;
+  /** Its Nats-Msg-Id: the outbox record's id. */
+  eventId: string | undefined;
+}
+
+/** Every user.created the event stream holds, oldest first. */
+export async function userCreatedEvents(bus: Bus): Promise<StoredUserCreated[]> {
+  const jsm = await bus.jetstreamManager();
+  const info = await jsm.streams.info(EVENT_STREAM, { subjects_filter: Subjects.UserCreated });
+  const count = info.state.subjects?.[Subjects.UserCreated] ?? 0;
+  const events: StoredUserCreated[] = [];
+  if (count === 0) return events;
+  const consumer = await bus.js.consumers.get(EVENT_STREAM, { filter_subjects: Subjects.UserCreated });
+  for (let index = 0; index < count; index++) {
+    const msg = await consumer.next({ expires: 5_000 });
+    if (!msg) throw new Error(`the stream holds ${count} user.created events, read only ${index}`);
+    events.push({ data: msg.json(), eventId: msg.headers?.get('Nats-Msg-Id') });
+  }
+  return events;
 }
