@@ -1,6 +1,7 @@
 // The whole system started from code, driven over HTTP through the gateway only, as a
 // browser would. The services run from their sources (no build needed for the test).
 import { readFileSync } from 'node:fs';
+import { metricValue } from '@ticketing/common/testing';
 import { startStack, StackStartError, type Stack, type StackOptions } from '../src';
 import { allFree, eventually, freePorts, HttpUser, makeTempDir, removeDir } from './helpers';
 
@@ -90,7 +91,7 @@ function ticketForSale(client: HttpUser, ticketId: string): Promise<Ticket> {
 async function delayedExpirations(running: Stack): Promise<number> {
   const expiration = running.instances.find((instance) => instance.service === 'expiration')!;
   const metrics = await (await fetch(`http://127.0.0.1:${expiration.port}/metrics`)).text();
-  return Number(/^expiration_queue_jobs\{state="delayed"\} (\d+)$/m.exec(metrics)?.[1]);
+  return metricValue(metrics, 'expiration_queue_jobs', { state: 'delayed' }) ?? 0;
 }
 
 test(
