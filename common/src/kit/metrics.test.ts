@@ -40,6 +40,10 @@ function widgetsApp(metrics?: ServiceMetrics) {
   router.get('/api/crash', () => {
     throw new Error('boom');
   });
+  router.get('/api/widgets/:id/events', (_req, res) => {
+    res.status(200).set({ 'Content-Type': 'text/event-stream' });
+    res.end('event: widget\ndata: {}\n\n');
+  });
   return createServiceApp({ logger: createLogger('widgets', { level: 'silent' }), routers: [router], metrics });
 }
 
@@ -79,6 +83,18 @@ describe('HTTP metrics', () => {
     expect(httpCount(text, { method: 'GET', route: '/api/crash', status_code: '500' })).toBe(1);
     expect(httpCount(text, { method: 'GET', route: 'unmatched', status_code: '404' })).toBe(1);
     expect(httpCount(text, { route: '/no/such/route' })).toBeUndefined();
+  });
+
+  it("leaves out a stream of server-sent events, whose duration is the stream's life, not a latency", async () => {
+    const app = widgetsApp();
+    await request(app)
+      .get('/api/widgets/w1/events')
+      .expect(200)
+      .expect('content-type', /^text\/event-stream/);
+    await request(app).get('/api/widgets/w1').expect(404);
+    const text = await scrape(app);
+    expect(httpCount(text, { route: '/api/widgets/:id/events' })).toBeUndefined();
+    expect(httpCount(text, { route: '/api/widgets/:id' })).toBe(1);
   });
 
   it('serves prom-client Node process metrics, every series labelled with the service', async () => {

@@ -258,11 +258,15 @@ export function setMetricsServiceName(app: Application, service: string): void {
 
 /**
  * Times every response into `http_request_duration_seconds`, labelled with the route template
- * that matched (mount path and route path, e.g. `/api/orders/:id`) or `unmatched`.
+ * that matched (mount path and route path, e.g. `/api/orders/:id`) or `unmatched`; not a stream of
+ * server-sent events that was opened (an error answered instead is counted).
  */
 export const httpMetrics: RequestHandler = (req, res, next) => {
   const start = process.hrtime.bigint();
   res.once('finish', () => {
+    // A stream of server-sent events lasts as long as the page watches it: that is not a latency,
+    // and would make every rollout (which ends the streams) look like a slow spell.
+    if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) return;
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const routePath: unknown = req.route?.path;
     const route = typeof routePath === 'string' ? `${req.baseUrl}${routePath}` : UNMATCHED_ROUTE;
