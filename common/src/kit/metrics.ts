@@ -45,6 +45,7 @@ export class ServiceMetrics {
   private outbox: Outbox | undefined;
   private outboxSnapshot: Promise<{ pending: number; oldestAgeSeconds: number } | undefined> | undefined;
   private bus: Bus | undefined;
+  private consumerSnapshot: Promise<Map<string, ConsumerCounts>> | undefined;
 
   constructor(options: ServiceMetricsOptions) {
     this.service = options.service;
@@ -171,7 +172,15 @@ export class ServiceMetrics {
     return this.outboxSnapshot;
   }
 
-  private async consumerCounts(): Promise<Map<string, ConsumerCounts>> {
+  /** One round of consumer info requests per scrape for the three consumer gauges, collected concurrently. */
+  private consumerCounts(): Promise<Map<string, ConsumerCounts>> {
+    this.consumerSnapshot ??= this.readConsumerCounts().finally(() => {
+      this.consumerSnapshot = undefined;
+    });
+    return this.consumerSnapshot;
+  }
+
+  private async readConsumerCounts(): Promise<Map<string, ConsumerCounts>> {
     const counts = new Map<string, ConsumerCounts>();
     const bus = this.bus;
     if (!bus || !bus.isConnected()) return counts;
