@@ -1,38 +1,18 @@
 // /metrics is scraped by Prometheus on each service's own port (the monitoring component's
 // ServiceMonitor), never served to the outside: no Ingress of either overlay, nor of the base with
 // any component, routes a path a service would answer /metrics on.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { k8sDir, render, type Manifest } from './kubernetes-manifests';
+import { k8sDir, render, renderWith, type Manifest } from './kubernetes-manifests';
 
 const components = readdirSync(path.join(k8sDir, 'components'));
-
-/** The base with one component, as a kustomization outside the repository renders it. */
-function renderBaseWith(component: string): Manifest[] {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ticketing-ingress-'));
-  try {
-    writeFileSync(
-      path.join(dir, 'kustomization.yaml'),
-      [
-        'apiVersion: kustomize.config.k8s.io/v1beta1',
-        'kind: Kustomization',
-        `resources: [${path.relative(dir, path.join(k8sDir, 'base'))}]`,
-        `components: [${path.relative(dir, path.join(k8sDir, 'components', component))}]`,
-      ].join('\n'),
-    );
-    return render(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 const renders: [string, Manifest[]][] = [
   ...['overlays/dev', 'overlays/prod'].map((overlay): [string, Manifest[]] => [
     overlay,
     render(path.join(k8sDir, overlay)),
   ]),
-  ...components.map((component): [string, Manifest[]] => [`base with ${component}`, renderBaseWith(component)]),
+  ...components.map((component): [string, Manifest[]] => [`base with ${component}`, renderWith('base', [component])]),
 ];
 
 /** The services whose apps serve /metrics: every Deployment but the web client. */

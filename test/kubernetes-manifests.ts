@@ -1,6 +1,8 @@
 // The Kubernetes manifests (infra/k8s) as `kubectl kustomize` renders them, for the tests that check
 // them (kubernetes.test.ts) and run the images with their Deployments' settings (images/).
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 
@@ -28,4 +30,24 @@ export function render(dir: string): Manifest[] {
     }
     return object;
   });
+}
+
+/** `resource` (the base or an overlay, relative to infra/k8s) with the components, as a kustomization outside the repository renders it. */
+export function renderWith(resource: string, components: string[]): Manifest[] {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ticketing-k8s-'));
+  const relative = (to: string) => path.relative(dir, path.join(k8sDir, to));
+  try {
+    writeFileSync(
+      path.join(dir, 'kustomization.yaml'),
+      [
+        'apiVersion: kustomize.config.k8s.io/v1beta1',
+        'kind: Kustomization',
+        `resources: [${relative(resource)}]`,
+        `components: [${components.map((component) => relative(`components/${component}`)).join(', ')}]`,
+      ].join('\n'),
+    );
+    return render(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

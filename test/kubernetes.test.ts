@@ -1,7 +1,6 @@
 // The Kubernetes manifests (infra/k8s), rendered as `kubectl kustomize` renders them and checked
 // against the Kubernetes API schema, the deployment policies and the services' own configuration.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { authEnv } from '../auth/src/config';
@@ -9,37 +8,18 @@ import { readConfig as readClientConfig } from '../client/src/lib/config';
 import { runServiceEnv } from '../common/src/kit/run-service';
 import { expirationEnv } from '../expiration/src/config';
 import { SERVICE_APIS, SERVICE_NAMES, type ServiceName } from '../local/stack/src/services';
-import { k8sDir, render, type Manifest } from './kubernetes-manifests';
+import { k8sDir, render, renderWith, type Manifest } from './kubernetes-manifests';
 import { ordersEnv } from '../orders/src/config';
 import { paymentsEnv } from '../payments/src/config';
 import { env as ticketsEnv } from '../tickets/src/config';
 
 const repoRoot = path.resolve(__dirname, '..');
 
-/** The base with one component, as a kustomization outside the repository renders it. */
-function renderBaseWith(component: string): Manifest[] {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ticketing-k8s-'));
-  try {
-    writeFileSync(
-      path.join(dir, 'kustomization.yaml'),
-      [
-        'apiVersion: kustomize.config.k8s.io/v1beta1',
-        'kind: Kustomization',
-        `resources: [${path.relative(dir, path.join(k8sDir, 'base'))}]`,
-        `components: [${path.relative(dir, path.join(k8sDir, 'components', component))}]`,
-      ].join('\n'),
-    );
-    return render(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 const renders: Record<string, Manifest[]> = {
   'overlays/dev': render(path.join(k8sDir, 'overlays/dev')),
   'overlays/prod': render(path.join(k8sDir, 'overlays/prod')),
-  'base with components/network-policies': renderBaseWith('network-policies'),
-  'base with components/autoscaling': renderBaseWith('autoscaling'),
+  'base with components/network-policies': renderWith('base', ['network-policies']),
+  'base with components/autoscaling': renderWith('base', ['autoscaling']),
 };
 const renderNames = Object.keys(renders);
 

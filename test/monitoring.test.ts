@@ -1,37 +1,16 @@
 // The monitoring component (infra/k8s/components/monitoring): what Prometheus scrapes, the alert
 // rules and the Grafana dashboard, checked against the Services, the pods and the metric names the
 // services export (test/metric-names.ts).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { SERVICE_NAMES } from '../local/stack/src/services';
-import { k8sDir, render, type Manifest } from './kubernetes-manifests';
+import { k8sDir, renderWith, type Manifest } from './kubernetes-manifests';
 import { COMMON_LABELS, METRICS, SERIES_NAMES, TARGET_LABELS } from './metric-names';
 import { readPromql } from './promql';
 
 const componentDir = path.join(k8sDir, 'components/monitoring');
 const dashboardFile = path.join(componentDir, 'dashboards/ticketing.json');
-
-/** `resource` (the base or an overlay) with the components, as a kustomization outside the repository renders it. */
-function renderWith(resource: string, components: string[]): Manifest[] {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ticketing-k8s-'));
-  const relative = (to: string) => path.relative(dir, path.join(k8sDir, to));
-  try {
-    writeFileSync(
-      path.join(dir, 'kustomization.yaml'),
-      [
-        'apiVersion: kustomize.config.k8s.io/v1beta1',
-        'kind: Kustomization',
-        `resources: [${relative(resource)}]`,
-        `components: [${components.map((component) => relative(`components/${component}`)).join(', ')}]`,
-      ].join('\n'),
-    );
-    return render(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 const renders: Record<string, Manifest[]> = {
   'base with components/monitoring': renderWith('base', ['monitoring']),
