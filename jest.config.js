@@ -4,8 +4,9 @@ const path = require('path');
 const { workspaces } = require('./package.json');
 
 module.exports = {
-  // Plus `test/`: repository-level checks (CI workflows, entry scripts) that belong to no workspace.
-  projects: [...workspaces, 'test']
+  // Plus `test/`: repository-level checks (CI workflows, entry scripts) that belong to no workspace,
+  // and `bench/`: the benchmark harness's own tests.
+  projects: [...workspaces, 'test', 'bench']
     .map((dir) => path.join(__dirname, dir))
     .filter((dir) => fs.existsSync(path.join(dir, 'jest.config.js'))),
   // Global options: jest ignores these inside projects.

@@ -1,0 +1,52 @@
+import { ObjectId } from 'mongodb';
+import { runScript } from '../processes';
+import type { LoadOutput } from '../load';
+import type { Figure } from '../report';
+import { summarize, verdictOf } from '../stats';
+import type { BenchSystem } from '../system';
+
+const LISTINGS = 1_000;
+const PER_SECOND = 50;
+const P99_GOAL_MS = 50;
+const BUS_RATIO_GOAL = 10;
+
+/**
+ * Listing → purchasable: from a listing's `POST /api/tickets` 201 to the first `POST /api/orders`
+ * 201 for it (the buyer retries every 2 ms while orders answers 404), 1,000 listings at 50/s
+ * through the gateway; beside it the raw bus, publish to consume on a JetStream stream of its own
+ * at the same rate on the same NATS server.
+ */
+export async function listingFigure(system: BenchSystem): Promise<Figure> {
+  const bus = await runScript<LoadOutput>('load.ts', {
+    kind: 'bus',
+    natsUrl: system.stack.infrastructure.nats,
+    count: LISTINGS,
+    perSecond: PER_SECOND,
+  });
+  const load = await runScript<LoadOutput>('load.ts', {
+    kind: 'listing',
+    url: system.stack.url,
+    sellerCookie: system.cookie(new ObjectId().toHexString()),
+    buyerCookie: system.cookie(new ObjectId().toHexString()),
+    count: LISTINGS,
+    perSecond: PER_SECOND,
+  });
+  const latency = summarize(load.samples);
+  const raw = summarize(bus.samples);
+  const purchasable = load.statuses['201'] ?? 0;
+  return {
+    name: 'listing → purchasable',
+    goal: `p99 < ${P99_GOAL_MS} ms and < ${BUS_RATIO_GOAL}× the raw bus p99`,
+    verdict: verdictOf([latency.p99 < P99_GOAL_MS, latency.p99 < BUS_RATIO_GOAL * raw.p99, purchasable === LISTINGS]),
+    values: {
+      'p50 ms': latency.p50,
+      'p99 ms': latency.p99,
+      'raw bus p50 ms': raw.p50,
+      'raw bus p99 ms': raw.p99,
+      'p99 / raw bus p99': latency.p99 / raw.p99,
+      'purchasable of 1,000': purchasable,
+      'answers by status': JSON.stringify(load.statuses),
+    },
+    latencies: { 'listing → purchasable': latency, 'raw JetStream publish → consume': raw },
+  };
+}

@@ -1,0 +1,76 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+// Straight from the files: the whole common kit (or its testing index, which loads test servers) is not needed.
+import { parseJwtPrivateKey } from '../../common/src/middlewares/jwt-keys';
+import { signin } from '../../common/src/testing/signin';
+import { MongoClient, type Db } from 'mongodb';
+import { startStack, type Stack } from '../../local/stack/src';
+import { staleBuilds } from '../../local/stack/src/build';
+import { databaseUri } from '../../local/stack/src/services';
+import { run, workspaceEnv } from './processes';
+
+/** Builds the services (and common) when their dist/ is missing or older than their sources, as `npm start` does. */
+export async function buildIfStale(): Promise<void> {
+  const stale = staleBuilds();
+  if (stale.length === 0) return;
+  console.log(`building ${stale.join(', ')}`);
+  await run(
+    'npm',
+    ['run', 'build', '--silent', ...stale.flatMap((workspace) => ['--workspace', workspace])],
+    workspaceEnv(),
+  );
+}
+
+/** The local stack on production builds (no web client), with what the figures need to look inside it. */
+export class BenchSystem {
+  private constructor(
+    readonly stack: Stack,
+    private readonly dataDir: string,
+    private readonly mongo: MongoClient,
+    /** How long startStack took, builds already made. */
+    readonly startMs: number,
+  ) {}
+
+  static async start(options: { replicas: number; expirationWindowSeconds?: number }): Promise<BenchSystem> {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'ticketing-bench-'));
+    // Sign-ups all come from 127.0.0.1: lift the per-client limit that would refuse them.
+    process.env.SIGNUP_MAX_PER_CLIENT = '1000000';
+    const started = performance.now();
+    const stack = await startStack({
+      dataDir,
+      runMode: 'build',
+      client: false,
+      replicas: options.replicas,
+      expirationWindowSeconds: options.expirationWindowSeconds,
+      logLevel: 'warn',
+      onGiveUp: (message) => console.error(message),
+    });
+    const startMs = performance.now() - started;
+    const mongo = await MongoClient.connect(stack.infrastructure.mongo);
+    return new BenchSystem(stack, dataDir, mongo, startMs);
+  }
+
+  db(service: 'tickets' | 'orders' | 'auth'): Db {
+    return this.mongo.db(new URL(databaseUri(this.stack.infrastructure.mongo, service)).pathname.slice(1));
+  }
+
+  /** A session cookie as auth would sign it, for a new user. */
+  cookie(id: string): string {
+    const signingKey = parseJwtPrivateKey(this.stack.jwtKeys.privateKey);
+    return signin({ id, email: `${id}@bench.test`, signingKey }).join('; ');
+  }
+
+  /** The base URL of the first instance of a service, straight, without the gateway. */
+  serviceUrl(name: string): string {
+    const instance = this.stack.instances.find((candidate) => candidate.name === name);
+    if (!instance) throw new Error(`no instance ${name}`);
+    return `http://127.0.0.1:${instance.port}`;
+  }
+
+  async stop(): Promise<void> {
+    await this.mongo.close();
+    await this.stack.stop();
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
+}
