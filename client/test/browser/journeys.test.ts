@@ -317,6 +317,9 @@ test(
     const visitor = await person();
     await visitor.goto('/');
     await scan(visitor, 'tickets for sale');
+    // Browsers also ask for /favicon.ico by themselves, whatever the page links: it leads to the site's icon.
+    const favicon = await visitor.request.get('/favicon.ico');
+    expect([favicon.status(), favicon.headers()['content-type']]).toEqual([200, 'image/svg+xml']);
     await visitor.goto('/auth/signup');
     await scan(visitor, 'sign up');
     await visitor.goto('/auth/signin');
