@@ -10,16 +10,19 @@ import { staleBuilds } from '../../local/stack/src/build';
 import { databaseUri } from '../../local/stack/src/services';
 import { run, workspaceEnv } from './processes';
 
-/** Builds the services (and common) when their dist/ is missing or older than their sources, as `npm start` does. */
-export async function buildIfStale(): Promise<void> {
+/**
+ * Builds the services (and common) when their dist/ is missing or older than their sources, as
+ * `npm start` does; resolves with what was built and how long it took.
+ */
+export async function buildIfStale(): Promise<{ built: string[]; ms: number }> {
   const stale = staleBuilds();
-  if (stale.length === 0) return;
-  console.log(`building ${stale.join(', ')}`);
-  await run(
-    'npm',
-    ['run', 'build', '--silent', ...stale.flatMap((workspace) => ['--workspace', workspace])],
-    workspaceEnv(),
-  );
+  const started = performance.now();
+  if (stale.length > 0) {
+    console.log(`building ${stale.join(', ')}`);
+    const args = ['run', 'build', '--silent', ...stale.flatMap((workspace) => ['--workspace', workspace])];
+    await run('npm', args, workspaceEnv());
+  }
+  return { built: stale, ms: performance.now() - started };
 }
 
 /** The local stack on production builds (no web client), with what the figures need to look inside it. */
