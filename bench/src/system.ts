@@ -40,15 +40,21 @@ export class BenchSystem {
     // Sign-ups all come from 127.0.0.1: lift the per-client limit that would refuse them.
     process.env.SIGNUP_MAX_PER_CLIENT = '1000000';
     const started = performance.now();
-    const stack = await startStack({
-      dataDir,
-      runMode: 'build',
-      client: false,
-      replicas: options.replicas,
-      expirationWindowSeconds: options.expirationWindowSeconds,
-      logLevel: 'warn',
-      onGiveUp: (message) => console.error(message),
-    });
+    let stack: Stack;
+    try {
+      stack = await startStack({
+        dataDir,
+        runMode: 'build',
+        client: false,
+        replicas: options.replicas,
+        expirationWindowSeconds: options.expirationWindowSeconds,
+        logLevel: 'warn',
+        onGiveUp: (message) => console.error(message),
+      });
+    } catch (error) {
+      await rm(dataDir, { recursive: true, force: true });
+      throw error;
+    }
     const startMs = performance.now() - started;
     const mongo = await MongoClient.connect(stack.infrastructure.mongo);
     return new BenchSystem(stack, dataDir, mongo, startMs);
