@@ -34,19 +34,34 @@ export function buildApp(overrides: Partial<AuthAppOptions> = {}): Express {
   });
 }
 
-/** MongoDB (and NATS, as for every service) for this test file, with the indexes built and data cleared before each test. */
-export function useTestEnvironment(): void {
-  let environment: ServiceTestEnvironment;
+/** What useTestEnvironment started, once its beforeAll has run. */
+export interface AuthTestEnvironment {
+  environment: ServiceTestEnvironment;
+  /** An outbox publishing to the environment's NATS, for the tests of auth's events. */
+  outbox: Outbox;
+}
+
+/**
+ * MongoDB and NATS for this test file, with the indexes built, and the data and the event stream
+ * cleared before each test.
+ */
+export function useTestEnvironment(): AuthTestEnvironment {
+  const handle = {} as AuthTestEnvironment;
   beforeAll(async () => {
-    environment = await startServiceTestEnvironment();
+    handle.environment = await startServiceTestEnvironment();
     await Promise.all([User.init(), AttemptCounter.init()]);
+    const logger = createLogger('auth-test', { level: 'silent' });
+    handle.outbox = new Outbox({ connection: mongoose.connection, bus: handle.environment.bus, logger });
+    await handle.outbox.model.createCollection();
   });
   beforeEach(async () => {
-    await environment.clearDatabase();
+    await handle.environment.clearDatabase();
+    await (await handle.environment.bus.jetstreamManager()).streams.purge(EVENT_STREAM);
   });
   afterAll(async () => {
-    await environment.stop();
+    await handle.environment?.stop();
   });
+  return handle;
 }
 
 export function signup(app: Express, email: string, password = PASSWORD, clientAddress?: string) {

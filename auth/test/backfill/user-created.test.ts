@@ -1,38 +1,14 @@
 // The one-off backfill: user.created for every account made before sign-up announced them, exactly once.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { createLogger, EVENT_STREAM, Outbox, Subjects } from '@ticketing/common';
-import {
-  findFreePort,
-  startServiceTestEnvironment,
-  waitForEvent,
-  type ServiceTestEnvironment,
-} from '@ticketing/common/testing';
+import { Subjects } from '@ticketing/common';
+import { findFreePort, waitForEvent } from '@ticketing/common/testing';
 import mongoose from 'mongoose';
 import { backfillUserCreated } from '../../src/backfill/user-created';
-import { AttemptCounter } from '../../src/models/throttle';
 import { User } from '../../src/models/user';
-import { buildApp, scryptHash, signup, userCreatedEvents } from '../setup';
+import { buildApp, scryptHash, signup, useTestEnvironment, userCreatedEvents } from '../setup';
 
-let env: ServiceTestEnvironment;
-let outbox: Outbox;
-const logger = createLogger('auth-test', { level: 'silent' });
-
-beforeAll(async () => {
-  env = await startServiceTestEnvironment();
-  await Promise.all([User.init(), AttemptCounter.init()]);
-  outbox = new Outbox({ connection: mongoose.connection, bus: env.bus, logger });
-  await outbox.model.createCollection();
-});
-
-beforeEach(async () => {
-  await env.clearDatabase();
-  await (await env.bus.jetstreamManager()).streams.purge(EVENT_STREAM);
-});
-
-afterAll(async () => {
-  await env?.stop();
-});
+const auth = useTestEnvironment();
 
 /** Accounts as auth stored them before user.created: email and hash only. Resolves with their ids. */
 async function insertOldAccounts(...emails: string[]): Promise<string[]> {
@@ -45,12 +21,12 @@ async function insertOldAccounts(...emails: string[]): Promise<string[]> {
 describe('backfillUserCreated', () => {
   it('records and publishes user.created once for every account without one, leaving the announced ones alone', async () => {
     const [oldA, oldB] = await insertOldAccounts('old-a@example.com', 'old-b@example.com');
-    const signedUp = await signup(buildApp({ outbox }), 'new@example.com').expect(201);
+    const signedUp = await signup(buildApp({ outbox: auth.outbox }), 'new@example.com').expect(201);
     const announced = await User.findById(signedUp.body.id).lean();
 
-    expect(await backfillUserCreated(outbox)).toEqual({ recorded: 2, alreadyAnnounced: 1 });
+    expect(await backfillUserCreated(auth.outbox)).toEqual({ recorded: 2, alreadyAnnounced: 1 });
 
-    const records = await outbox.model.find({ subject: Subjects.UserCreated }).sort({ _id: 1 }).lean();
+    const records = await auth.outbox.model.find({ subject: Subjects.UserCreated }).sort({ _id: 1 }).lean();
     expect(records.map((record) => (record.data as { id: string }).id)).toEqual([signedUp.body.id, oldA, oldB]);
     for (const [id, email] of [
       [oldA, 'old-a@example.com'],
@@ -66,39 +42,39 @@ describe('backfillUserCreated', () => {
     // The account sign-up announced is as it was.
     expect(await User.findById(signedUp.body.id).lean()).toEqual(announced);
 
-    const events = await userCreatedEvents(env.bus);
+    const events = await userCreatedEvents(auth.environment.bus);
     expect(events.map((event) => event.data.id)).toEqual([signedUp.body.id, oldA, oldB]);
     expect(events.map((event) => event.eventId)).toEqual(records.map((record) => record._id.toHexString()));
   });
 
   it('records nothing the second time', async () => {
     await insertOldAccounts('old-a@example.com', 'old-b@example.com');
-    expect(await backfillUserCreated(outbox)).toEqual({ recorded: 2, alreadyAnnounced: 0 });
+    expect(await backfillUserCreated(auth.outbox)).toEqual({ recorded: 2, alreadyAnnounced: 0 });
     const users = await User.find().lean();
 
-    expect(await backfillUserCreated(outbox)).toEqual({ recorded: 0, alreadyAnnounced: 2 });
+    expect(await backfillUserCreated(auth.outbox)).toEqual({ recorded: 0, alreadyAnnounced: 2 });
 
-    expect(await outbox.model.countDocuments()).toBe(2);
+    expect(await auth.outbox.model.countDocuments()).toBe(2);
     expect(await User.find().lean()).toEqual(users);
-    expect(await userCreatedEvents(env.bus)).toHaveLength(2);
+    expect(await userCreatedEvents(auth.environment.bus)).toHaveLength(2);
   });
 
   it('records one event per account when two runs race', async () => {
     const ids = await insertOldAccounts(...Array.from({ length: 6 }, (_, index) => `old-${index}@example.com`));
 
-    const [first, second] = await Promise.all([backfillUserCreated(outbox), backfillUserCreated(outbox)]);
+    const [first, second] = await Promise.all([backfillUserCreated(auth.outbox), backfillUserCreated(auth.outbox)]);
 
     expect(first.recorded + second.recorded).toBe(6);
-    const recordedIds = (await outbox.model.find().lean()).map((record) => (record.data as { id: string }).id);
+    const recordedIds = (await auth.outbox.model.find().lean()).map((record) => (record.data as { id: string }).id);
     expect(recordedIds.sort()).toEqual([...ids].sort());
-    const events = await userCreatedEvents(env.bus);
+    const events = await userCreatedEvents(auth.environment.bus);
     expect(events.map((event) => event.data.id).sort()).toEqual([...ids].sort());
   });
 
   it('records nothing when every account is announced', async () => {
-    await signup(buildApp({ outbox }), 'new@example.com').expect(201);
-    expect(await backfillUserCreated(outbox)).toEqual({ recorded: 0, alreadyAnnounced: 1 });
-    expect(await outbox.model.countDocuments()).toBe(1);
+    await signup(buildApp({ outbox: auth.outbox }), 'new@example.com').expect(201);
+    expect(await backfillUserCreated(auth.outbox)).toEqual({ recorded: 0, alreadyAnnounced: 1 });
+    expect(await auth.outbox.model.countDocuments()).toBe(1);
   });
 });
 
@@ -125,26 +101,28 @@ describe('npm run backfill:user-created -w @ticketing/auth', () => {
 
   it('announces the old accounts and publishes their events, then finds nothing left to do', async () => {
     const [oldA] = await insertOldAccounts('old-a@example.com');
-    await signup(buildApp({ outbox }), 'new@example.com').expect(201);
+    await signup(buildApp({ outbox: auth.outbox }), 'new@example.com').expect(201);
 
-    const first = await backfill({ MONGO_URI: env.mongo.uri, NATS_URL: env.nats.url });
+    const first = await backfill({ MONGO_URI: auth.environment.mongo.uri, NATS_URL: auth.environment.nats.url });
     expect(first).toEqual({
       code: 0,
       stdout: 'recorded user.created for 1 account; 1 already announced\n',
       stderr: '',
     });
-    const { data } = await waitForEvent(env.bus, Subjects.UserCreated, { match: (event) => event.id === oldA });
+    const { data } = await waitForEvent(auth.environment.bus, Subjects.UserCreated, {
+      match: (event) => event.id === oldA,
+    });
     expect(data).toMatchObject({ id: oldA, email: 'old-a@example.com' });
     expect((await User.findById(oldA).lean())?.createdEventId).toEqual(expect.stringMatching(/^[0-9a-f]{24}$/));
 
-    const second = await backfill({ MONGO_URI: env.mongo.uri, NATS_URL: env.nats.url });
+    const second = await backfill({ MONGO_URI: auth.environment.mongo.uri, NATS_URL: auth.environment.nats.url });
     expect(second).toEqual({
       code: 0,
       stdout: 'recorded user.created for 0 accounts; 2 already announced\n',
       stderr: '',
     });
-    expect(await outbox.model.countDocuments()).toBe(2);
-    expect(await userCreatedEvents(env.bus)).toHaveLength(2);
+    expect(await auth.outbox.model.countDocuments()).toBe(2);
+    expect(await userCreatedEvents(auth.environment.bus)).toHaveLength(2);
   }, 60_000);
 
   it.each([
@@ -172,11 +150,11 @@ describe('npm run backfill:user-created -w @ticketing/auth', () => {
     await insertOldAccounts('old-a@example.com');
     const port = await findFreePort();
 
-    const run = await backfill({ MONGO_URI: env.mongo.uri, NATS_URL: `nats://127.0.0.1:${port}` });
+    const run = await backfill({ MONGO_URI: auth.environment.mongo.uri, NATS_URL: `nats://127.0.0.1:${port}` });
 
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/^cannot reach NATS \(NATS_URL\): .+\n$/);
-    expect(await outbox.model.countDocuments()).toBe(0);
+    expect(await auth.outbox.model.countDocuments()).toBe(0);
   }, 30_000);
 });
