@@ -1,0 +1,100 @@
+import mjml2html from 'mjml';
+import type { MailSettings } from '../config';
+
+/** What an email says, as plain text: rendered to MJML (escaped) and to the plain-text part alike. */
+export interface EmailContent {
+  subject: string;
+  /** The line mail clients show next to the subject in the message list. */
+  preview: string;
+  heading: string;
+  paragraphs: string[];
+  /** Label and value lines, e.g. Ticket, Price, Order. */
+  details?: { label: string; value: string }[];
+  /** The one button, e.g. to the order page. */
+  action?: { label: string; url: string };
+  /** A non-essential email says where to turn it off. */
+  optional?: boolean;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Text made safe for HTML content and attribute values: users write ticket titles. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character]);
+}
+
+function accountUrl(settings: MailSettings): string {
+  return `${settings.publicUrl}/account`;
+}
+
+function mjmlOf(content: EmailContent, settings: MailSettings): string {
+  const e = escapeHtml;
+  const details = (content.details ?? [])
+    .map(
+      ({ label, value }) =>
+        `<tr><td style="padding:4px 12px 4px 0;color:#6b7280">${e(label)}</td><td style="padding:4px 0;font-weight:600">${e(value)}</td></tr>`,
+    )
+    .join('');
+  const footer = content.optional
+    ? `You can turn these emails off on <a href="${e(accountUrl(settings))}" style="color:#4338ca">your account page</a>.`
+    : `You get this email because of an order on ${e(settings.productName)}.`;
+  return `<mjml>
+  <mj-head>
+    <mj-title>${e(content.subject)}</mj-title>
+    <mj-preview>${e(content.preview)}</mj-preview>
+    <mj-attributes>
+      <mj-all font-family="Helvetica, Arial, sans-serif" />
+      <mj-text font-size="15px" line-height="22px" color="#111827" />
+    </mj-attributes>
+  </mj-head>
+  <mj-body background-color="#f3f4f6">
+    <mj-section>
+      <mj-column>
+        <mj-text font-size="20px" font-weight="700" color="#4338ca"><a href="${e(settings.publicUrl)}" style="color:#4338ca;text-decoration:none">${e(settings.productName)}</a></mj-text>
+      </mj-column>
+    </mj-section>
+    <mj-section background-color="#ffffff" padding="24px">
+      <mj-column>
+        <mj-text font-size="22px" font-weight="700">${e(content.heading)}</mj-text>
+        ${content.paragraphs.map((paragraph) => `<mj-text>${e(paragraph)}</mj-text>`).join('\n        ')}
+        ${details ? `<mj-table>${details}</mj-table>` : ''}
+        ${content.action ? `<mj-button href="${e(content.action.url)}" background-color="#4338ca" align="left">${e(content.action.label)}</mj-button>` : ''}
+      </mj-column>
+    </mj-section>
+    <mj-section>
+      <mj-column>
+        <mj-text font-size="12px" color="#6b7280">${footer}</mj-text>
+      </mj-column>
+    </mj-section>
+  </mj-body>
+</mjml>`;
+}
+
+function textOf(content: EmailContent, settings: MailSettings): string {
+  const lines = [content.heading, '', ...content.paragraphs.flatMap((paragraph) => [paragraph, ''])];
+  if (content.details?.length) {
+    lines.push(...content.details.map(({ label, value }) => `${label}: ${value}`), '');
+  }
+  if (content.action) lines.push(`${content.action.label}: ${content.action.url}`, '');
+  lines.push(
+    '--',
+    `${settings.productName} - ${settings.publicUrl}`,
+    content.optional
+      ? `You can turn these emails off on your account page: ${accountUrl(settings)}`
+      : `You get this email because of an order on ${settings.productName}.`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** The email's subject, HTML (from MJML, every text escaped) and plain-text part. */
+export async function renderEmail(content: EmailContent, settings: MailSettings): Promise<RenderedEmail> {
+  // Strict: a template that is not valid MJML throws rather than sending a broken email.
+  const { html } = await mjml2html(mjmlOf(content, settings), { validationLevel: 'strict' });
+  return { subject: content.subject, html, text: textOf(content, settings) };
+}
