@@ -27,6 +27,9 @@ export async function SiteHeader() {
               <Link className={navLinkClass} href="/orders">
                 My orders
               </Link>
+              <Link className={navLinkClass} href="/account">
+                My account
+              </Link>
             </>
           )}
         </nav>
