@@ -1,9 +1,13 @@
 /**
  * Engine benchmark through mongoose: inserts/s, findById and find-by-indexed-field latency at 1k
- * and 100k documents. The engine runs in its own process (as in the local stack), so client and
- * server do not share an event loop. Run with `npm run bench`.
+ * and 100k documents, the tickets service's list page (20 of 10,000, newest first), and the
+ * transaction commit rate of 50 concurrent clients on a journaled engine. The engine runs in its
+ * own process (as in the local stack), so client and server do not share an event loop. Run with
+ * `npm run bench`.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
 
@@ -11,6 +15,11 @@ const SIZES = [1_000, 100_000];
 const LOOKUPS = 5_000;
 const FIND_BY_ID_P99_FLOOR_MS = 2;
 const FLATNESS_FLOOR = 2;
+const PAGE_TICKETS = 10_000;
+const PAGE_SIZE = 20;
+const PAGE_QUERIES = 2_000;
+const COMMIT_CLIENTS = 50;
+const COMMITS_PER_CLIENT = 40;
 
 interface Latency {
   p50: number;
@@ -18,9 +27,10 @@ interface Latency {
   perSecond: number;
 }
 
-function startEngine(): Promise<{ uri: string; child: ChildProcess }> {
+function startEngine(dataDir?: string): Promise<{ uri: string; child: ChildProcess }> {
   const cli = path.join(__dirname, '../src/cli.ts');
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', cli, '--port', '0'], {
+  const args = ['-r', '@swc-node/register', cli, '--port', '0', ...(dataDir ? ['--data-dir', dataDir] : [])];
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -48,6 +58,84 @@ async function measure(operation: (i: number) => Promise<unknown>, count: number
 }
 
 const fmt = (n: number, digits = 3) => n.toFixed(digits);
+
+/**
+ * GET /api/tickets as the tickets service queries: tickets for sale, newest first, a page of 20
+ * (+1 to know there is a next one), the first page and pages after a cursor.
+ */
+async function measureTicketPages(connection: mongoose.Connection): Promise<void> {
+  const schema = new mongoose.Schema({ title: String, price: Number, userId: String, status: String });
+  schema.index({ status: 1, _id: -1 });
+  schema.index({ userId: 1, _id: -1 });
+  const Listed = connection.model('ListedTicket', schema);
+  await Listed.init();
+  const ids: mongoose.Types.ObjectId[] = [];
+  for (let inserted = 0; inserted < PAGE_TICKETS; inserted += 1_000) {
+    const docs = Array.from({ length: 1_000 }, (_, k) => ({
+      title: `Concert ${inserted + k}`,
+      price: 10 + ((inserted + k) % 90),
+      userId: `user-${(inserted + k) % 97}`,
+      status: (inserted + k) % 10 === 0 ? 'sold' : 'available',
+    }));
+    const created = await Listed.insertMany(docs, { lean: true });
+    ids.push(...created.map((doc) => doc._id as mongoose.Types.ObjectId));
+  }
+  const page = (filter: mongoose.QueryFilter<unknown>) =>
+    Listed.find(filter)
+      .sort({ _id: -1 })
+      .limit(PAGE_SIZE + 1)
+      .lean();
+  const first = await measure(() => page({ status: 'available' }), PAGE_QUERIES);
+  const after = await measure(
+    (i) => page({ status: 'available', _id: { $lt: ids[(i * 7919) % ids.length] } }),
+    PAGE_QUERIES,
+  );
+  const mine = await measure((i) => page({ userId: `user-${i % 97}` }), PAGE_QUERIES);
+  const line = (name: string, latency: Latency) =>
+    console.log(`${name}: p50 ${fmt(latency.p50)} ms, p99 ${fmt(latency.p99)} ms, ${fmt(latency.perSecond, 0)}/s`);
+  line(`tickets page @${PAGE_TICKETS} first    `, first);
+  line(`tickets page @${PAGE_TICKETS} cursor   `, after);
+  line(`tickets page @${PAGE_TICKETS} by seller`, mine);
+}
+
+/** Transactions (an insert and an update each) from 50 concurrent clients on a journaled engine. */
+async function measureCommits(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'embedded-mongo-bench-'));
+  const { uri, child } = await startEngine(dataDir);
+  const connection = await mongoose.createConnection(uri, { dbName: 'bench', maxPoolSize: COMMIT_CLIENTS }).asPromise();
+  try {
+    const Order = connection.model('Order', new mongoose.Schema({ client: Number, n: Number }));
+    const Counter = connection.model('Counter', new mongoose.Schema({ _id: Number, n: Number }));
+    await Order.createCollection();
+    await Counter.insertMany(Array.from({ length: COMMIT_CLIENTS }, (_, client) => ({ _id: client, n: 0 })));
+    const samples: number[] = [];
+    const started = process.hrtime.bigint();
+    await Promise.all(
+      Array.from({ length: COMMIT_CLIENTS }, async (_, client) => {
+        for (let n = 0; n < COMMITS_PER_CLIENT; n++) {
+          const t0 = process.hrtime.bigint();
+          await connection.transaction(async (session) => {
+            await Order.create([{ client, n }], { session });
+            await Counter.updateOne({ _id: client }, { $inc: { n: 1 } }, { session });
+          });
+          samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        }
+      }),
+    );
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    samples.sort((a, b) => a - b);
+    const commits = COMMIT_CLIENTS * COMMITS_PER_CLIENT;
+    console.log(
+      `transactions, ${COMMIT_CLIENTS} clients, journaled: ${fmt(commits / seconds, 0)} commits/s ` +
+        `(p50 ${fmt(samples[Math.floor(commits * 0.5)])} ms, p99 ${fmt(samples[Math.floor(commits * 0.99)])} ms)`,
+    );
+  } finally {
+    await connection.close();
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
 
 async function main(): Promise<void> {
   const { uri, child } = await startEngine();
@@ -109,8 +197,10 @@ async function main(): Promise<void> {
   ] as const;
   for (const [name, ok] of floors) console.log(`${ok ? 'PASS' : 'FAIL'} ${name}`);
 
+  await measureTicketPages(connection);
   await connection.close();
   child.kill('SIGTERM');
+  await measureCommits();
   process.exitCode = floors.every(([, ok]) => ok) ? 0 : 1;
 }
 
