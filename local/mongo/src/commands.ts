@@ -39,8 +39,11 @@ interface Context {
 
 type Handler = (command: Doc, context: Context) => Doc;
 
-/** A reply, or the transaction whose end the command waits for before it runs again. */
-export type Execution = { reply: Doc } | { waitFor: Transaction };
+/**
+ * A reply, to send once `durable` (the journaling of the command's changes, when it made any)
+ * settles; or the transaction whose end the command waits for before it runs again.
+ */
+export type Execution = { reply: Doc; durable?: Promise<void> } | { waitFor: Transaction };
 
 const WRITE_COMMANDS = new Set(['insert', 'update', 'delete', 'findAndModify']);
 
@@ -56,7 +59,7 @@ export class CommandExecutor {
   constructor(
     private readonly storage: Storage,
     private readonly replSetName: string,
-    private readonly persist: (ops: JournalOp[]) => void,
+    private readonly persist: (ops: JournalOp[]) => Promise<void> | undefined,
   ) {
     this.handlers = {
       hello: (c, ctx) => this.hello(c, ctx, 'hello'),
@@ -115,8 +118,7 @@ export class CommandExecutor {
           ? error.toReply()
           : { ok: 0, errmsg: String((error as Error)?.message ?? error), code: 1, codeName: 'InternalError' };
     }
-    this.persist(this.storage.takeJournalOps());
-    return { reply };
+    return { reply, durable: this.persist(this.storage.takeJournalOps()) };
   }
 
   private run(name: string, handler: Handler, command: Doc, context: Context): Doc {

@@ -14,10 +14,20 @@ const COMPACT_BATCH = 1000;
  * fsynced before the command that produced it is answered. On start the journal is replayed; a torn
  * or corrupt tail (a crash mid-append) is cut off, and the journal is rewritten from the live data
  * when it has grown well beyond it.
+ *
+ * Group commit: records are written in commit order as they come, and one fdatasync, run off the
+ * event loop, makes durable every record written before it started. Records appended while a sync
+ * runs wait for the next one, so concurrent commits share syncs instead of queueing one each.
  */
 export class Journal {
   private fd: number;
   private records = 0;
+  /** Callers whose records are written but not yet covered by a finished sync. */
+  private waiting: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  private syncing?: Promise<void>;
+  private syncScheduled = false;
+  /** Finished fdatasyncs of appended records, for tests and benchmarks. */
+  syncs = 0;
 
   private constructor(
     private readonly dir: string,
@@ -43,11 +53,48 @@ export class Journal {
     if (this.records > 2 * Math.ceil(liveDocuments / COMPACT_BATCH) + 1000) this.compact(storage);
   }
 
-  append(ops: JournalOp[]): void {
-    if (ops.length === 0) return;
+  /** Writes a record; the promise settles once it is durable (or the sync failed). */
+  append(ops: JournalOp[]): Promise<void> | undefined {
+    if (ops.length === 0) return undefined;
     fs.writeSync(this.fd, encodeRecord(ops));
-    fs.fdatasyncSync(this.fd);
     this.records++;
+    const durable = new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    this.scheduleSync();
+    return durable;
+  }
+
+  /** Settles when every record appended so far is durable. */
+  async flush(): Promise<void> {
+    while (this.syncing || this.syncScheduled) {
+      await this.syncing;
+      if (this.syncScheduled) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Starts a sync after the current turn of the event loop, so that its appends share it. */
+  private scheduleSync(): void {
+    if (this.syncScheduled || this.syncing) return;
+    this.syncScheduled = true;
+    setImmediate(() => {
+      this.syncScheduled = false;
+      this.syncing = this.sync();
+    });
+  }
+
+  private async sync(): Promise<void> {
+    const batch = this.waiting;
+    this.waiting = [];
+    try {
+      await new Promise<void>((resolve, reject) =>
+        fs.fdatasync(this.fd, (error) => (error ? reject(error) : resolve())),
+      );
+      this.syncs++;
+      for (const waiter of batch) waiter.resolve();
+    } catch (error) {
+      for (const waiter of batch) waiter.reject(error as Error);
+    }
+    this.syncing = undefined;
+    if (this.waiting.length > 0) this.scheduleSync();
   }
 
   /** Rewrites the journal as the current state, atomically (write aside, fsync, rename). */

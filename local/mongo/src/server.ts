@@ -63,6 +63,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
           await execution.waitFor.ended;
           execution = executor.execute(message.command, connection);
         }
+        await execution.durable;
         if (message.opCode === OP_MSG && message.flags & MORE_TO_COME) continue;
         socket.write(encodeReply(message, nextRequestId++, execution.reply));
       }
@@ -98,7 +99,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   const maintenance = setInterval(() => executor.maintain(), MAINTENANCE_INTERVAL_MS);
   const ttl = setInterval(() => {
     storage.expireTtlDocuments();
-    journal?.append(storage.takeJournalOps());
+    void journal?.append(storage.takeJournalOps());
   }, TTL_INTERVAL_MS);
   maintenance.unref();
   ttl.unref();
@@ -110,11 +111,12 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
       clearInterval(ttl);
       for (const socket of sockets) socket.destroy();
       server.close(() => {
-        if (journal) {
+        if (!journal) return resolve();
+        void journal.flush().then(() => {
           journal.compactIfWorthwhile(storage, storage.documentCount());
           journal.close();
-        }
-        resolve();
+          resolve();
+        });
       });
     });
     return stopped;

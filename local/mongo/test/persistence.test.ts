@@ -215,6 +215,64 @@ describeEmbedded('persistence across restarts', () => {
     });
   }, 30000);
 
+  it('concurrent commits share journal syncs, and every acknowledged one survives a restart', async () => {
+    const dir = tempDir();
+    const clients = 40;
+    const syncs = jest.spyOn(fs, 'fdatasync');
+    try {
+      await withEngine(dir, async (client) => {
+        const db = client.db(DB);
+        await db.createCollection('orders');
+        await db.collection<any>('counters').insertMany(Array.from({ length: clients }, (_, i) => ({ _id: i, n: 0 })));
+        syncs.mockClear();
+        await Promise.all(
+          Array.from({ length: clients }, async (_, i) => {
+            const session = client.startSession();
+            try {
+              for (let n = 0; n < 3; n++) {
+                await session.withTransaction(async () => {
+                  await db.collection<any>('orders').insertOne({ _id: `${i}-${n}` }, { session });
+                  await db.collection<any>('counters').updateOne({ _id: i }, { $inc: { n: 1 } }, { session });
+                });
+              }
+            } finally {
+              await session.endSession();
+            }
+          }),
+        );
+      });
+      expect(syncs.mock.calls.length).toBeGreaterThan(0);
+      expect(syncs.mock.calls.length).toBeLessThan(clients * 3);
+    } finally {
+      syncs.mockRestore();
+    }
+    await withEngine(dir, async (client) => {
+      const db = client.db(DB);
+      expect(await db.collection('orders').countDocuments()).toBe(clients * 3);
+      expect(await db.collection('counters').countDocuments({ n: 3 })).toBe(clients);
+    });
+  }, 30000);
+
+  it('concurrent writes acknowledged before a crash (SIGKILL) all survive it', async () => {
+    const dir = tempDir();
+    const child = await startChild(dir);
+    try {
+      const client = new MongoClient(child.uri, { serverSelectionTimeoutMS: 5000, maxPoolSize: 30 });
+      await client.connect();
+      const c = client.db(DB).collection<any>('c');
+      await Promise.all(Array.from({ length: 300 }, (_, i) => c.insertOne({ _id: i, k: i })));
+      await Promise.all(Array.from({ length: 100 }, (_, i) => c.updateOne({ _id: i }, { $set: { updated: true } })));
+      await client.close(true);
+    } finally {
+      await killChild(child.proc);
+    }
+    await withEngine(dir, async (client) => {
+      const c = client.db(DB).collection('c');
+      expect(await c.countDocuments()).toBe(300);
+      expect(await c.countDocuments({ updated: true })).toBe(100);
+    });
+  }, 30000);
+
   it('a journal with garbage appended after the last record still starts with all data, and keeps working', async () => {
     const dir = tempDir();
     await withEngine(dir, async (client) => {
