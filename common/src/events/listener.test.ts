@@ -348,6 +348,58 @@ describe('listener', () => {
     expect((await jsm.consumers.info(EVENT_STREAM, 'stopping-ticket-created')).num_pending).toBe(0);
   });
 
+  it('handles up to `concurrency` messages about different tickets at once, and no more', async () => {
+    let running = 0;
+    let mostAtOnce = 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const handled: string[] = [];
+    const l = listener(
+      'concurrent',
+      async (data) => {
+        running += 1;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        await released;
+        running -= 1;
+        handled.push(data.title);
+      },
+      { concurrency: 3 },
+    );
+    await l.listen();
+    for (let i = 0; i < 5; i++) await publisher.publish(ticket(`ticket-${i}`));
+
+    await waitFor(() => running === 3);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(running).toBe(3);
+    release();
+    await waitFor(() => handled.length === 5);
+    expect(mostAtOnce).toBe(3);
+  });
+
+  it('handles the events of one entity one after the other, in the order they arrived', async () => {
+    const id = objectId();
+    const events: string[] = [];
+    const l = listener(
+      'per-entity',
+      async (data) => {
+        events.push(`start ${data.version}`);
+        // Long enough for a concurrent handling of the next version to show.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        events.push(`end ${data.version}`);
+      },
+      { concurrency: 4 },
+    );
+    await l.listen();
+    for (let version = 0; version < 4; version++) await publisher.publish({ ...ticket(), id, version });
+
+    await waitFor(() => events.length === 8);
+    expect(events).toEqual(['start 0', 'end 0', 'start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3']);
+  });
+
+  it.each([[0], [1.5], [-2]])('refuses a concurrency of %s', (concurrency) => {
+    expect(() => listener('bad-concurrency', async () => undefined, { concurrency })).toThrow(/concurrency/);
+  });
+
   it('keeps consuming after NATS goes down and comes back', async () => {
     const handled: string[] = [];
     await listener('outage', async (data) => {

@@ -35,6 +35,12 @@ export interface ListenerOptions {
    */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
+  /**
+   * Messages handled at the same time by this replica. Messages about the same entity (the
+   * ticket, order or user the event is about) are still handled one after the other, in the
+   * order they arrived, so that concurrency never turns an in-order pair into a too-early one.
+   */
+  concurrency?: number;
 }
 
 /** What is stored on `deadletter.<subject>` in the dead-letter stream. */
@@ -51,13 +57,18 @@ export interface DeadLetterRecord {
   deadLetteredAt: string;
 }
 
+// Enough to keep a replica's transactions overlapping (the database commits them together) while
+// bounding what one replica holds unacknowledged.
+const DEFAULT_CONCURRENCY = 8;
+
 // The server never stops redelivering: the listener enforces both bounds (deliveries for
 // failures, time for too-early events), and a dead-letter publish that failed is retried.
 const UNLIMITED_DELIVERIES = -1;
 
 /**
  * Consumes one subject through a durable pull consumer shared by every replica of
- * the service, one message at a time. `onMessage` resolving acks the message;
+ * the service, up to `concurrency` messages at a time (one at a time per entity).
+ * `onMessage` resolving acks the message;
  * throwing redelivers it later with backoff, up to `maxDeliveries` (or, for an event
  * that is too early, until `maxTooEarlyWaitMs` after it was published), then the
  * message is dead-lettered and terminated so it never blocks the ones behind it.
@@ -78,6 +89,7 @@ export abstract class Listener<E extends BaseEvent> {
   private readonly maxTooEarlyWaitMs: number;
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
+  private readonly concurrency: number;
   /** Set while messages are being pulled. */
   private messages: ConsumerMessages | undefined;
   /** Set from listen() to stop(): consuming, and starting again whenever it stops. */
@@ -96,6 +108,10 @@ export abstract class Listener<E extends BaseEvent> {
     this.maxTooEarlyWaitMs = options.maxTooEarlyWaitMs ?? 3_600_000;
     this.retryDelayMs = options.retryDelayMs ?? 1_000;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 60_000;
+    this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
+      throw new Error(`concurrency must be a positive integer, not ${this.concurrency}`);
+    }
   }
 
   /** One durable per service and subject, e.g. `orders-ticket-created`. */
@@ -121,7 +137,7 @@ export abstract class Listener<E extends BaseEvent> {
     this.logger.info({ subject: this.subject, durable: this.durableName }, 'listening');
   }
 
-  /** Stops pulling messages and waits for the one being handled. */
+  /** Stops pulling messages and waits for the ones being handled. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.stopping = true;
@@ -136,8 +152,8 @@ export abstract class Listener<E extends BaseEvent> {
     await this.ensureConsumer(await this.bus.jetstreamManager());
     const consumer = await this.bus.js.consumers.get(EVENT_STREAM, this.durableName);
     const messages = await consumer.consume({
-      // One message in hand at a time: nothing waits in a local buffer while its ack wait runs out.
-      max_messages: 1,
+      // No more in hand than are handled at once: nothing waits in a local buffer while its ack wait runs out.
+      max_messages: this.concurrency,
       // End consuming when the stream or the consumer is gone, so that keepConsuming provisions
       // them again; the library would otherwise wait for someone else to.
       abort_on_missing_resource: true,
@@ -242,17 +258,37 @@ export abstract class Listener<E extends BaseEvent> {
   }
 
   private async consume(messages: ConsumerMessages): Promise<void> {
+    const inFlight = new Set<Promise<void>>();
+    // The last handling queued per entity: the next message about it starts when that one ends.
+    const lastOfEntity = new Map<string, Promise<void>>();
     try {
       for await (const msg of messages) {
         if (this.stopping) {
           msg.nak();
           continue;
         }
-        await this.handleTraced(msg);
+        const payload = readPayload(msg);
+        const entity = entityOf(payload);
+        const before = entity === undefined ? undefined : lastOfEntity.get(entity);
+        const handling = (async () => {
+          await before;
+          await this.handleTraced(msg, payload);
+        })().catch((err: unknown) => {
+          // handle() settles every outcome itself; this is a defect, and the message is redelivered after its ack wait.
+          this.logger.error({ err, durable: this.durableName, seq: msg.seq }, 'event handling failed unexpectedly');
+        });
+        inFlight.add(handling);
+        if (entity !== undefined) lastOfEntity.set(entity, handling);
+        void handling.finally(() => {
+          inFlight.delete(handling);
+          if (entity !== undefined && lastOfEntity.get(entity) === handling) lastOfEntity.delete(entity);
+        });
+        while (inFlight.size >= this.concurrency) await Promise.race(inFlight);
       }
     } catch (err) {
       this.logger.error({ err, durable: this.durableName }, 'consumer stopped with an error');
     }
+    await Promise.all(inFlight);
   }
 
   /**
@@ -260,7 +296,7 @@ export abstract class Listener<E extends BaseEvent> {
    * `traceparent` header carries (the publishing span), so the trace goes on through the event.
    * Every line logged meanwhile carries the span's ids and, once the payload is read, the order id.
    */
-  private async handleTraced(msg: JsMsg): Promise<void> {
+  private async handleTraced(msg: JsMsg, payload: Payload): Promise<void> {
     const parent = contextFromCarrier({
       traceparent: msg.headers?.get('traceparent'),
       tracestate: msg.headers?.get('tracestate'),
@@ -280,13 +316,13 @@ export abstract class Listener<E extends BaseEvent> {
       parent,
     );
     try {
-      await context.with(withLogFields(trace.setSpan(parent, span), {}), () => this.handle(msg));
+      await context.with(withLogFields(trace.setSpan(parent, span), {}), () => this.handle(msg, payload));
     } finally {
       span.end();
     }
   }
 
-  private async handle(msg: JsMsg): Promise<void> {
+  private async handle(msg: JsMsg, payload: Payload): Promise<void> {
     const deliveryCount = msg.info.deliveryCount;
     const context = {
       subject: msg.subject,
@@ -298,7 +334,8 @@ export abstract class Listener<E extends BaseEvent> {
 
     let data: E['data'];
     try {
-      data = parseEventData(this.subject, JSON.parse(msg.string()));
+      if ('error' in payload) throw payload.error;
+      data = parseEventData(this.subject, payload.json);
     } catch (err) {
       // A malformed message will never get better: record it and drop it now.
       await this.deadLetter(msg, context, 'invalid-payload', err);
@@ -375,4 +412,23 @@ function orderIdOf(subject: string, data: unknown): string | undefined {
   const fields = data as { id?: unknown; orderId?: unknown };
   const orderId = subject.startsWith('order.') ? fields.id : fields.orderId;
   return typeof orderId === 'string' ? orderId : undefined;
+}
+
+/** A message's body as JSON, or why it is not JSON (dead-lettered when handled). */
+type Payload = { json: unknown } | { error: unknown };
+
+function readPayload(msg: JsMsg): Payload {
+  try {
+    return { json: JSON.parse(msg.string()) };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** The entity an event is about (its `id`, else its `orderId`), whose events are handled in turn. */
+function entityOf(payload: Payload): string | undefined {
+  if (!('json' in payload) || typeof payload.json !== 'object' || payload.json === null) return undefined;
+  const fields = payload.json as { id?: unknown; orderId?: unknown };
+  const entity = fields.id ?? fields.orderId;
+  return typeof entity === 'string' ? entity : undefined;
 }

@@ -157,7 +157,8 @@ class HoldingListener extends Listener<TicketUpdatedEvent> {
   private readonly released = new Promise<void>((resolve) => (this.release = resolve));
 
   constructor(bus: Bus) {
-    super(bus, { serviceName: 'metrics', retryDelayMs: 20, maxRetryDelayMs: 50 });
+    // One at a time: the messages behind the held one wait in the stream, where the gauges count them as pending.
+    super(bus, { serviceName: 'metrics', retryDelayMs: 20, maxRetryDelayMs: 50, concurrency: 1 });
   }
 
   async onMessage(data: TicketUpdatedEvent['data']): Promise<void> {
