@@ -10,12 +10,12 @@ export interface MailSender {
 }
 
 const ADDRESS = /^[^\s<>@]+@([^\s<>@]+\.)*[^\s<>@.]+$/;
-const NAMED_ADDRESS = /^(.*\S)\s*<([^<>]+)>$/;
+const NAMED_ADDRESS = /^([^<>]*)<([^<>]+)>$/;
 
 /** Reads MAIL_FROM; undefined when it is neither `address` nor `Name <address>`. */
 export function parseMailSender(text: string): MailSender | undefined {
   const named = NAMED_ADDRESS.exec(text.trim());
-  const name = named ? named[1].replace(/^"(.*)"$/, '$1') : undefined;
+  const name = named ? named[1].trim().replace(/^"(.*)"$/, '$1') : undefined;
   const address = named ? named[2].trim() : text.trim();
   if (!ADDRESS.test(address)) return undefined;
   return { ...(name ? { name } : {}), address, domain: address.slice(address.lastIndexOf('@') + 1).toLowerCase() };

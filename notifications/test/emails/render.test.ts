@@ -1,0 +1,36 @@
+import { escapeHtml, renderEmail } from '../../src/emails/render';
+import { receiptEmail } from '../../src/emails/receipt';
+import { formatMoney } from '../../src/money';
+import { TEST_SETTINGS } from '../setup';
+
+it('escapes what HTML would read as markup', () => {
+  expect(escapeHtml(`<img src=x onerror="alert('1')"> & co`)).toBe(
+    '&lt;img src=x onerror=&quot;alert(&#39;1&#39;)&quot;&gt; &amp; co',
+  );
+});
+
+it.each([
+  [19.99, 'usd', '$19.99'],
+  [1234.5, 'usd', '$1,234.50'],
+  [20, 'eur', '€20.00'],
+  [7, 'gbp', '£7.00'],
+])('formats %d %s as %s', (amount, currency, text) => {
+  expect(formatMoney(amount, currency)).toBe(text);
+});
+
+it('renders an email to HTML and text, the product name, its links and the title escaped in HTML only', async () => {
+  const title = '</mj-text><mj-raw><script>alert(1)</script></mj-raw>';
+  const email = await renderEmail(
+    receiptEmail({ orderId: '0123456789abcdef01234567', ticketTitle: title, price: 5 }, TEST_SETTINGS),
+    { ...TEST_SETTINGS, productName: 'Tix & Co' },
+  );
+  expect(email.subject).toBe(`Your receipt for ${title}`);
+  expect(email.html).toMatch(/^<!doctype html>/i);
+  expect(email.html).not.toContain('<script>');
+  expect(email.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  expect(email.html).toContain('Tix &amp; Co');
+  expect(email.html).toContain('href="https://ticketing.test/orders/0123456789abcdef01234567"');
+  expect(email.text).toContain(`Ticket: ${title}`);
+  expect(email.text).toContain('Price: $5.00');
+  expect(email.text).toContain('Tix & Co - https://ticketing.test');
+});
