@@ -22,6 +22,7 @@ module.exports = (packageDir, overrides = {}) => ({
     '^@ticketing/common/testing$': path.join(root, 'common/src/testing'),
     '^@ticketing/embedded-mongo$': path.join(root, 'local/mongo/src'),
     '^@ticketing/fake-stripe$': path.join(root, 'local/stripe/src'),
+    '^@ticketing/mail-sink$': path.join(root, 'local/mail/src'),
   },
   ...overrides,
 });
