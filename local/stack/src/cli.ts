@@ -14,6 +14,7 @@
 //                                       usual 27017 / 4222 / 6379, which this machine may be using)
 //   STRIPE_PORT                         the fake Stripe API's port (12111)
 //   STRIPE_SECRET_KEY                   use real Stripe (with STRIPE_WEBHOOK_SECRET) instead of the fake
+//   MAIL_SMTP_PORT                      the mail sink's SMTP port (2525); its inbox is at /mail
 //   JWT_PRIVATE_KEY                     auth's session signing key, a private JWK with its kid (else a key
 //                                       pair generated once in the data dir)
 //   JWT_PUBLIC_KEYS                     with JWT_PRIVATE_KEY: the JWKS every service verifies sessions
@@ -55,6 +56,7 @@ const hints: Record<string, string> = {
   redis: 'settings: REDIS_PORT, or REDIS_URL to use a running server',
   gateway: 'setting: GATEWAY_PORT',
   stripe: 'setting: STRIPE_PORT',
+  mail: 'setting: MAIL_SMTP_PORT',
   client: 'to start without it: --no-client or CLIENT=0',
 };
 
@@ -154,12 +156,13 @@ async function main(): Promise<void> {
     fail('STRIPE_SECRET_KEY is set (real Stripe), so STRIPE_WEBHOOK_SECRET must be set too');
   }
   const fakeStripePort = portSetting('STRIPE_PORT', 12111);
+  const mailSmtpPort = portSetting('MAIL_SMTP_PORT', 2525);
   const choices = { mongo: serverChoice('mongo'), nats: serverChoice('nats'), redis: serverChoice('redis') };
 
   let stack: Stack | undefined;
   let exitCode: number | undefined; // set by the first request to stop
   const stopAndExit = async (running: Stack, code: number) => {
-    console.log('stopping: gateway, client, services, fake Stripe, servers');
+    console.log('stopping: gateway, client, services, mail sink, fake Stripe, servers');
     await running.stop();
     console.log('stopped');
     process.exit(code);
@@ -197,6 +200,7 @@ async function main(): Promise<void> {
       servicePorts,
       gatewayPort,
       fakeStripe: realStripe ? false : { port: fakeStripePort },
+      mailSmtpPort,
       jwtKeys: process.env.JWT_PRIVATE_KEY
         ? stackJwtKeys(process.env.JWT_PRIVATE_KEY, process.env.JWT_PUBLIC_KEYS || undefined)
         : undefined,
@@ -240,6 +244,10 @@ async function main(): Promise<void> {
     stack.fakeStripe
       ? `${'stripe'.padEnd(width)}   ${stack.fakeStripe.url}  (fake Stripe API; webhooks to ${stack.fakeStripe.webhookUrl})`
       : `${'stripe'.padEnd(width)}   real Stripe (STRIPE_SECRET_KEY)`,
+  );
+  console.log(
+    `${'mail'.padEnd(width)}   ${stack.mail.smtpUrl}  (mail sink; inbox at http://localhost:${gatewayPort}/mail, ` +
+      `data in ${shown(stack.mail.dataDir)})`,
   );
   for (const instance of stack.instances) {
     console.log(`${instance.name.padEnd(width)}   http://localhost:${instance.port}`);

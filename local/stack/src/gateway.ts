@@ -20,6 +20,11 @@ export interface GatewayOptions {
   routes: GatewayRoute[];
   /** Loopback ports of the web client, which gets every path outside /api; unset: it does not run. */
   clientPorts?: number[];
+  /**
+   * Answers /mail and every path below it: the local mail sink's inbox (see @ticketing/mail-sink),
+   * which only the one-machine stack has (the ingress has no such route). Unset: they are the client's.
+   */
+  mailInbox?: (req: IncomingMessage, res: ServerResponse) => void;
   /** Answers GET /api and /api/, and every path outside /api when the client does not run. */
   landingPage: (req: IncomingMessage, res: ServerResponse) => void;
   /** Told about requests that could not reach their service. */
@@ -33,6 +38,8 @@ export interface Gateway {
 
 /** Every API lives below it; the rest of the site is the client's. */
 const API_PREFIX = '/api';
+/** The mail sink's inbox, when the gateway is given one. */
+const MAIL_PREFIX = '/mail';
 
 /**
  * What every service answers for a route it does not have (`requestMessages.routeNotFound` of
@@ -69,7 +76,8 @@ interface Upstream {
  * that fails before answering (gone with the request), 502 in the API's error format when none is up. Bodies and answers are streamed both ways (server-sent events arrive
  * as they are sent) and WebSocket upgrades are proxied (Next's hot reload). An /api path no
  * service claims gets the 404 a service gives for an unknown route, not the client's page: API
- * callers always get the API's error format.
+ * callers always get the API's error format. /mail and below go to the mail sink's inbox, in this
+ * process, when one is given.
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const services = options.routes.map((route) => ({
@@ -125,9 +133,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
   };
 
+  const { mailInbox } = options;
+  const isMailInbox = (pathname: string) => mailInbox !== undefined && isUnder(pathname, MAIL_PREFIX);
+
   const route = (req: IncomingMessage, res: ServerResponse) => {
     resolveDotSegments(req);
     const pathname = pathOf(req);
+    if (mailInbox && isUnder(pathname, MAIL_PREFIX)) {
+      mailInbox(req, res);
+      return;
+    }
     const upstream = upstreamFor(pathname);
     if (upstream) {
       setForwardedHeaders(req);
@@ -151,7 +166,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const upgraded = new Set<Socket>();
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     resolveDotSegments(req);
-    const upstream = upstreamFor(pathOf(req));
+    const pathname = pathOf(req);
+    const upstream = isMailInbox(pathname) ? undefined : upstreamFor(pathname);
     if (!upstream) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;

@@ -51,6 +51,8 @@ export interface ServiceConnections {
   publicOrigins: string[];
   /** Set for the fake Stripe API; undefined leaves STRIPE_* to the launcher's environment (real Stripe). */
   fakeStripe?: { host: string; port: number; secretKey: string; webhookSecret: string };
+  /** The mail sink's SMTP server, where notifications sends its email. */
+  smtpUrl: string;
   /** Orders' reservation window; undefined keeps the service's default (or the environment's). */
   expirationWindowSeconds?: number;
   logLevel?: string;

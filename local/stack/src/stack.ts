@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startFakeStripe, type FakeStripe } from '@ticketing/fake-stripe';
+import { startMailSink, type MailSink } from '@ticketing/mail-sink';
 import { startChildServer, type ChildServer } from './child-server';
 import { startClient } from './client';
 import { StackStartError } from './errors';
@@ -61,6 +62,11 @@ export interface StackOptions {
    * the gateway to payments; `false` leaves STRIPE_* to the environment (real Stripe).
    */
   fakeStripe?: { port: number } | false;
+  /**
+   * The SMTP port of the mail sink on loopback (0, the default: any free one). The sink keeps every
+   * message the services send in `<dataDir>/mail` and the gateway serves its inbox at /mail.
+   */
+  mailSmtpPort?: number;
   /** Sign (auth) and verify (every service) session JWTs; by default a key pair generated once and kept in the data dir. */
   jwtKeys?: StackJwtKeys;
   /** Orders' reservation window; unset keeps the service's default (900 s) or the environment's. */
@@ -108,6 +114,8 @@ export interface Stack {
   startedInfrastructure: string[];
   /** The fake Stripe API, if it runs; `api` is its state (charges, refunds, events) for tests to check. */
   fakeStripe?: { url: string; webhookUrl: string; api: FakeStripe };
+  /** The mail sink: where the services send (`smtpUrl`), its inbox through the gateway, and the sink itself for tests. */
+  mail: { smtpUrl: string; inboxUrl: string; dataDir: string; sink: MailSink };
   instances: ServiceInstance[];
   /** The web client, if it runs: reached through the gateway's `url`, or directly here. */
   client?: { port: number; url: string; logFile: string };
@@ -139,7 +147,7 @@ export interface Stack {
    * and when its restarts are given up or the stack is stopped.
    */
   whenUp(name: string, timeoutMs?: number): Promise<void>;
-  /** Stops everything: gateway, client and services, fake Stripe, then the servers. */
+  /** Stops everything: gateway, client and services, the mail sink, fake Stripe, then the servers. */
   stop(): Promise<void>;
 }
 
@@ -147,7 +155,7 @@ const FAKE_STRIPE_SECRET_KEY = 'sk_test_local_stack';
 
 /**
  * Starts the whole system on this machine: MongoDB, NATS and Redis (see startInfrastructure),
- * the fake Stripe API, every service (each instance waited for until its /readyz answers 200),
+ * the fake Stripe API, the mail sink, every service (each instance waited for until its /readyz answers 200),
  * the web client if asked (see StackOptions.client) and the gateway in front of them. Anything
  * that keeps it from starting (a busy port, a missing binary or build, a client build that
  * fails, a service or client that exits or is not ready in time) stops what had started and
@@ -172,6 +180,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const clientPort = withClient ? (await pickFreePorts(HOST, 1))[0] : undefined;
   const fakeStripePort =
     options.fakeStripe === false ? undefined : await resolvedPort('stripe', options.fakeStripe?.port ?? 0);
+  const mailSmtpPort = await resolvedPort('mail', options.mailSmtpPort ?? 0);
   const jwtKeys = options.jwtKeys ?? developmentJwtKeys(options.dataDir);
 
   const stoppers: (() => Promise<void>)[] = [];
@@ -207,6 +216,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       stoppers.push(() => started.stop());
     }
 
+    const mailDataDir = path.join(options.dataDir, 'mail');
+    const mailLogFile = path.join(logsDir, 'mail.log');
+    const mailSink = await startMailSink({
+      dataDir: mailDataDir,
+      smtpPort: mailSmtpPort,
+      logger: (message) => appendFileSync(mailLogFile, `${new Date().toISOString()} ${message}\n`),
+    }).catch((error: Error) => {
+      throw new StackStartError('mail', `the mail sink did not start: ${error.message}`);
+    });
+    stoppers.push(() => mailSink.close());
+
     const connections = {
       mongoUri: infrastructure.urls.mongo,
       natsUrl: infrastructure.urls.nats,
@@ -215,6 +235,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       // Both names of this machine a browser may use for the gateway; the client is reached through it.
       publicOrigins: [gatewayUrl, `http://localhost:${gatewayPort}`],
       fakeStripe,
+      smtpUrl: mailSink.smtpUrl,
       expirationWindowSeconds: options.expirationWindowSeconds,
       logLevel: options.logLevel,
     };
@@ -280,7 +301,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ports: instances.filter((instance) => instance.service === name).map((instance) => instance.port),
       })),
       clientPorts: clientPort === undefined ? undefined : [clientPort],
-      landingPage: landingPage(apis, { clientRuns: clientPort !== undefined }),
+      mailInbox: mailSink.handle,
+      landingPage: landingPage(apis, { clientRuns: clientPort !== undefined, mailInbox: true }),
       onProxyError: (message) => options.onServiceLine?.('gateway', message),
     });
     stoppers.push(() => gateway.stop());
@@ -308,6 +330,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         webhookUrl: `${gatewayUrl}/api/payments/webhook`,
         api: fakeStripe,
       },
+      mail: { smtpUrl: mailSink.smtpUrl, inboxUrl: `${gateway.url}/mail`, dataDir: mailDataDir, sink: mailSink },
       instances,
       client:
         clientPort === undefined

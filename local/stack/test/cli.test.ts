@@ -31,8 +31,8 @@ let env: Record<string, string>;
 
 beforeEach(async () => {
   dataDir = await makeTempDir();
-  // mongo, nats, redis, gateway, fake Stripe, then the services: auth on the last one, tickets 100 above, ...
-  ports = await freePorts(6);
+  // mongo, nats, redis, gateway, fake Stripe, the services (auth on it, tickets 100 above, ...), mail sink
+  ports = await freePorts(7);
   env = {
     STACK_DATA_DIR: dataDir,
     MONGO_PORT: String(ports[0]),
@@ -41,6 +41,7 @@ beforeEach(async () => {
     GATEWAY_PORT: String(ports[3]),
     STRIPE_PORT: String(ports[4]),
     SERVICE_BASE_PORT: String(ports[5]),
+    MAIL_SMTP_PORT: String(ports[6]),
     // Without the web client: its start is tested in client.test.ts, and `next dev` allows one
     // dev server per folder, which may well be a developer's own.
     CLIENT: '0',
@@ -56,12 +57,17 @@ test('prints where everything is once ready, then stops cleanly on SIGTERM', asy
   const cli = runCli(env, ['--dev']);
   try {
     await waitUntil(() => cli.output().stdout.includes('Ticketing is ready'), 60_000);
-    const summary = cli.output().stdout.trim().split('\n').slice(-12);
+    const summary = cli.output().stdout.trim().split('\n').slice(-13);
     expect(summary).toEqual([
       expect.stringMatching(new RegExp(`^mongo +mongodb://127\\.0\\.0\\.1:${ports[0]}/\\?replicaSet=rs0  \\(data in `)),
       expect.stringMatching(new RegExp(`^nats +nats://127\\.0\\.0\\.1:${ports[1]}  \\(data in `)),
       expect.stringMatching(new RegExp(`^redis +redis://127\\.0\\.0\\.1:${ports[2]}  \\(data in `)),
       `stripe       http://127.0.0.1:${ports[4]}  (fake Stripe API; webhooks to http://127.0.0.1:${ports[3]}/api/payments/webhook)`,
+      expect.stringMatching(
+        new RegExp(
+          `^mail +smtp://127\\.0\\.0\\.1:${ports[6]}  \\(mail sink; inbox at http://localhost:${ports[3]}/mail, data in .+/mail\\)$`,
+        ),
+      ),
       `auth         http://localhost:${servicePorts()[0]}`,
       `tickets      http://localhost:${servicePorts()[1]}`,
       `orders       http://localhost:${servicePorts()[2]}`,
@@ -78,8 +84,10 @@ test('prints where everything is once ready, then stops cleanly on SIGTERM', asy
     cli.child.kill('SIGTERM');
   }
   expect(await cli.exited).toBe(0);
-  expect(cli.output().stdout).toMatch(/stopping: gateway, client, services, fake Stripe, servers\nstopped\n$/);
-  expect(await allFree([...ports.slice(0, 5), ...servicePorts()])).toBe(true);
+  expect(cli.output().stdout).toMatch(
+    /stopping: gateway, client, services, mail sink, fake Stripe, servers\nstopped\n$/,
+  );
+  expect(await allFree([...ports.slice(0, 5), ports[6], ...servicePorts()])).toBe(true);
 }, 90_000);
 
 test('restarts a killed service with a notice and runs on; stops everything, exit code 1, when NATS cannot start again', async () => {
@@ -109,7 +117,7 @@ test('restarts a killed service with a notice and runs on; stops everything, exi
   expect(cli.output().stderr).toMatch(
     /^npm start: nats exited with code 1 before it was ready: .*address already in use.* \(see .+nats\.log\) \(5 times in a row\); stopping everything\n$/,
   );
-  expect(await allFree([...ports.slice(0, 5), ...servicePorts()])).toBe(true);
+  expect(await allFree([...ports.slice(0, 5), ports[6], ...servicePorts()])).toBe(true);
 }, 120_000);
 
 test('a busy port: one line on stderr, exit code 1, nothing left running', async () => {
@@ -120,6 +128,20 @@ test('a busy port: one line on stderr, exit code 1, nothing left running', async
     expect(cli.output().stderr).toBe(
       `npm start: port ${ports[1]} for nats is already in use on 127.0.0.1 ` +
         '(settings: NATS_PORT, or NATS_URL to use a running server)\n',
+    );
+  } finally {
+    await new Promise((resolve) => squatter.close(resolve));
+  }
+  expect(await allFree(ports)).toBe(true);
+});
+
+test('a busy mail sink port: one line on stderr naming the setting, nothing left running', async () => {
+  const squatter = await listenOn(ports[6]);
+  try {
+    const cli = runCli(env, ['--dev']);
+    expect(await cli.exited).toBe(1);
+    expect(cli.output().stderr).toBe(
+      `npm start: port ${ports[6]} for mail is already in use on 127.0.0.1 (setting: MAIL_SMTP_PORT)\n`,
     );
   } finally {
     await new Promise((resolve) => squatter.close(resolve));
@@ -215,5 +237,5 @@ test('stops the stack when the process that started it is gone, as after a SIGTE
   await waitUntil(() => stdout.includes('Ticketing is ready'), 60_000);
   shell.kill('SIGKILL');
   await waitUntil(() => stdout.includes('stopped\n'), 30_000);
-  expect(await allFree([...ports.slice(0, 5), ...servicePorts()])).toBe(true);
+  expect(await allFree([...ports.slice(0, 5), ports[6], ...servicePorts()])).toBe(true);
 }, 90_000);

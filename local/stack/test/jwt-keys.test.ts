@@ -42,6 +42,7 @@ describe('session keys of the local stack', () => {
       redisUrl: 'redis://127.0.0.1:3',
       jwtKeys,
       publicOrigins: ['http://127.0.0.1:3000'],
+      smtpUrl: 'smtp://127.0.0.1:4',
     };
 
     expect(serviceEnvironment('auth', 1, connections)).toMatchObject({

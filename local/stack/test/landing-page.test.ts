@@ -4,14 +4,14 @@ import { landingPage } from '../src/landing-page';
 const apis = [{ prefix: '/api/users', title: 'Users' }];
 let gateways: Gateway[] = [];
 
-async function gatewayUrl(clientRuns: boolean): Promise<string> {
+async function gatewayUrl(clientRuns: boolean, mailInbox = false): Promise<string> {
   const gateway = await startGateway({
     host: '127.0.0.1',
     port: 0,
     routes: [],
     // A port nothing listens on: the page is served by the gateway, never by a client.
     clientPorts: clientRuns ? [1] : undefined,
-    landingPage: landingPage(apis, { clientRuns }),
+    landingPage: landingPage(apis, { clientRuns, mailInbox }),
   });
   gateways.push(gateway);
   return gateway.url;
@@ -35,6 +35,15 @@ test('lists the APIs with links to their documentation at /api, and points to th
     expect(page).toContain('<a href="/api/users/docs.json">OpenAPI JSON</a>');
     expect(page).toContain('The web client is at <a href="/">/</a>');
   }
+});
+
+test('points to the mail inbox when the mail sink runs, and only then', async () => {
+  const withInbox = await (await fetch(`${await gatewayUrl(true, true)}/api`)).text();
+  const withoutInbox = await (await fetch(`${await gatewayUrl(true, false)}/api`)).text();
+
+  expect(withInbox).toContain('read it in the inbox at <a href="/mail">/mail</a>');
+  expect(withInbox).toContain('as JSON at <a href="/mail/api/messages">/mail/api/messages</a>');
+  expect(withoutInbox).not.toContain('/mail');
 });
 
 test('is served for every path outside /api when the client does not run, and says so', async () => {
