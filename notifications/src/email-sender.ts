@@ -70,6 +70,7 @@ export class EmailSender {
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
   private readonly batchSize: number;
+  private stopping = false;
 
   constructor(options: EmailSenderOptions) {
     this.transport = options.transport;
@@ -85,7 +86,7 @@ export class EmailSender {
   /** Sends the records due now, until none is left, one fails transiently, or a batch is done; returns how many went. */
   async sendDue(): Promise<number> {
     let sent = 0;
-    for (let handled = 0; handled < this.batchSize; handled += 1) {
+    for (let handled = 0; handled < this.batchSize && !this.stopping; handled += 1) {
       const record = await this.claimNext();
       if (!record) break;
       const outcome = await this.send(record);
@@ -94,6 +95,11 @@ export class EmailSender {
       if (outcome.result === 'retry') break;
     }
     return sent;
+  }
+
+  /** Ends the round in progress after the email being sent (shutdown need not wait for a whole batch). */
+  stop(): void {
+    this.stopping = true;
   }
 
   /** Takes the pending record due soonest, unless another sender holds it; undefined when none is due. */
@@ -178,6 +184,7 @@ export function startEmailSender(options: EmailSenderOptions): BackgroundTask {
   return {
     name: task.name,
     async stop() {
+      sender.stop();
       await task.stop();
       options.transport.close();
     },

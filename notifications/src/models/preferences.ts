@@ -7,12 +7,6 @@ export interface Preferences {
   welcome: boolean;
 }
 
-export const PREFERENCE_NAMES = [
-  'ticketSold',
-  'reservationExpired',
-  'welcome',
-] as const satisfies readonly (keyof Preferences)[];
-
 /** What a user who never saved preferences gets: every email. */
 export const DEFAULT_PREFERENCES: Preferences = { ticketSold: true, reservationExpired: true, welcome: true };
 
