@@ -154,6 +154,9 @@ describe('SMTP failures', () => {
       });
       expect(retried).toMatchObject({ status: EmailStatus.Pending, lastError: expect.stringMatching(/ECONNREFUSED/) });
       expect(retried.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now() - 1_000);
+      const during = await scrape();
+      expect(metricValue(during, 'emails_pending')).toBeGreaterThanOrEqual(3);
+      expect(metricValue(during, 'emails_oldest_pending_age_seconds')).toBeGreaterThan(0);
     } finally {
       await ctx.restartSink();
     }
@@ -169,6 +172,8 @@ describe('SMTP failures', () => {
       attempts: expect.any(Number),
     });
     const text = await scrape();
+    expect(metricValue(text, 'emails_pending')).toBe(0);
+    expect(metricValue(text, 'emails_oldest_pending_age_seconds')).toBe(0);
     expect(attemptsCounted(text, 'retry')).toBeGreaterThan(attemptsCounted(before, 'retry'));
     expect(emailsCounted(text, EmailKind.Receipt, 'sent')).toBe(emailsCounted(before, EmailKind.Receipt, 'sent') + 1);
     expect(emailsCounted(text, EmailKind.Receipt, 'failed')).toBe(emailsCounted(before, EmailKind.Receipt, 'failed'));
