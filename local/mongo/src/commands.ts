@@ -1,7 +1,7 @@
 import { Binary, calculateObjectSize, Long, ObjectId, Timestamp } from 'bson';
 import { runPipeline } from './aggregate';
 import { MongoCommandError, badValue, failedToParse, noSuchTransaction, notSupported } from './errors';
-import { compileFilter, compileSort } from './matcher';
+import { compileFilter, parseSort } from './matcher';
 import { valuesAtPath } from './paths';
 import { compileProjection } from './projection';
 import { Collection, IndexSpec, JournalOp, LockWaitError, Storage, Transaction } from './storage';
@@ -388,12 +388,19 @@ export class CommandExecutor {
     const collection = this.storage.collection(context.db, name);
     checkHint(collection, command.hint);
     const filter = compileFilter(command.filter as Doc | undefined);
-    let docs = this.storage.find(collection, filter, context.txn).map(({ doc }) => doc);
-    docs = sortDocs(docs, command.sort as Doc | undefined);
+    const sortSpec = command.sort as Doc | undefined;
+    const sort = parseSort(sortSpec);
     const skip = command.skip === undefined ? 0 : toNumber(command.skip);
     const limit = command.limit === undefined ? 0 : toNumber(command.limit);
     if (skip < 0) throw badValue('skip value must be non-negative');
-    docs = docs.slice(skip, limit === 0 ? undefined : skip + Math.abs(limit));
+    let docs: Doc[];
+    if (sortSpec && !sort && toNumber(sortSpec.$natural) < 0) {
+      docs = this.storage.find(collection, filter, context.txn).map(({ doc }) => doc);
+      docs = docs.reverse().slice(skip, limit === 0 ? undefined : skip + Math.abs(limit));
+    } else {
+      const options = { sort, skip, limit: Math.abs(limit) };
+      docs = this.storage.query(collection, filter, options, context.txn).map(({ doc }) => doc);
+    }
     const project = compileProjection(command.projection as Doc | undefined, filter);
     if (project) docs = docs.map(project);
     const singleBatch = command.singleBatch === true || limit < 0;
@@ -533,8 +540,7 @@ export class CommandExecutor {
     }
     const filter = compileFilter(spec.q as Doc);
     const collection = this.storage.collection(context.db, name);
-    let found = this.storage.find(collection, filter, context.txn);
-    if (spec.multi !== true) found = found.slice(0, 1);
+    const found = this.storage.query(collection, filter, { limit: spec.multi === true ? 0 : 1 }, context.txn);
     const arrayFilters = spec.arrayFilters as Doc[] | undefined;
     let modified = 0;
     for (const { idKey, doc } of found) {
@@ -561,8 +567,8 @@ export class CommandExecutor {
     const collection = this.storage.collection(context.db, name);
     return this.eachWrite(deletes as Doc[], command.ordered !== false, (spec) => {
       if (spec.collation !== undefined) throw notSupported('collation');
-      let found = this.storage.find(collection, compileFilter(spec.q as Doc), context.txn);
-      if (toNumber(spec.limit ?? 0) === 1) found = found.slice(0, 1);
+      const limit = toNumber(spec.limit ?? 0) === 1 ? 1 : 0;
+      const found = this.storage.query(collection, compileFilter(spec.q as Doc), { limit }, context.txn);
       for (const { idKey } of found) this.storage.delete(collection!, idKey, context.txn);
       return found.length;
     });
@@ -597,10 +603,8 @@ export class CommandExecutor {
     if (update !== undefined) validateUpdate(update);
     const filter = compileFilter(command.query as Doc | undefined);
     const collection = this.storage.collection(context.db, name);
-    const found = this.storage.find(collection, filter, context.txn);
-    const compare = compileSort(command.sort as Doc | undefined);
-    if (compare) found.sort((a, b) => compare(a.doc, b.doc));
-    const target = found[0];
+    const sort = parseSort(command.sort as Doc | undefined);
+    const [target] = this.storage.query(collection, filter, { sort, limit: 1 }, context.txn);
     const project = compileProjection(command.fields as Doc | undefined, filter);
     const shape = (doc: Doc | null) => (doc && project ? project(doc) : doc);
 
@@ -667,13 +671,6 @@ function checkHint(collection: Collection | undefined, hint: Value): void {
 
 function rejectCollation(command: Doc): void {
   if (command.collation !== undefined) throw notSupported('collation');
-}
-
-function sortDocs(docs: Doc[], sort: Doc | undefined): Doc[] {
-  if (sort && Object.keys(sort).length === 1 && '$natural' in sort)
-    return toNumber(sort.$natural) < 0 ? [...docs].reverse() : docs;
-  const compare = compileSort(sort);
-  return compare ? [...docs].sort(compare) : docs;
 }
 
 /** A batch of at most `size` documents and about 16 MiB. */

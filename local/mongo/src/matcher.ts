@@ -1,6 +1,7 @@
 import { Query } from 'mingo';
 import { badValue, MongoCommandError } from './errors';
-import { PathValue, valuesAtPath } from './paths';
+import { Range, SortKey } from './ordered-index';
+import { PathValue, compilePath, valuesAtPath } from './paths';
 import {
   Doc,
   MISSING,
@@ -24,26 +25,35 @@ export interface MatchDetails {
 
 export type Matcher = (doc: Value, details?: MatchDetails) => boolean;
 
-/** A compiled filter, plus what the query planner can use: equality conditions on top-level paths. */
+/**
+ * A compiled filter, plus what the query planner can use: the equality and range conditions that
+ * every match satisfies (those not under `$or`, `$nor` or `$not`).
+ */
 export interface CompiledFilter {
   matches: Matcher;
   equalities: Map<string, Value[]>;
+  ranges: Map<string, Range>;
+}
+
+interface Conditions {
+  equalities: Map<string, Value[]>;
+  ranges: Map<string, Range>;
 }
 
 type ValueTest = (candidate: Value | typeof MISSING) => boolean;
 
 export function compileFilter(filter: Doc | undefined, variables?: Doc): CompiledFilter {
-  const equalities = new Map<string, Value[]>();
-  const matches = compileDocument(filter ?? {}, variables, equalities);
-  return { matches, equalities };
+  const conditions: Conditions = { equalities: new Map(), ranges: new Map() };
+  const matches = compileDocument(filter ?? {}, variables, conditions);
+  return { matches, ...conditions };
 }
 
-function compileDocument(filter: Doc, variables: Doc | undefined, equalities?: Map<string, Value[]>): Matcher {
+function compileDocument(filter: Doc, variables: Doc | undefined, conditions?: Conditions): Matcher {
   if (!isPlainObject(filter)) throw badValue('filter must be an object');
   const clauses: Matcher[] = [];
   for (const [key, condition] of Object.entries(filter)) {
-    if (key.startsWith('$')) clauses.push(compileLogical(key, condition, variables, equalities));
-    else clauses.push(compileField(key, condition, variables, equalities));
+    if (key.startsWith('$')) clauses.push(compileLogical(key, condition, variables, conditions));
+    else clauses.push(compileField(key, condition, variables, conditions));
   }
   if (clauses.length === 1) return clauses[0];
   return (doc, details) => clauses.every((clause) => clause(doc, details));
@@ -53,7 +63,7 @@ function compileLogical(
   operator: string,
   condition: Value,
   variables: Doc | undefined,
-  equalities?: Map<string, Value[]>,
+  conditions?: Conditions,
 ): Matcher {
   switch (operator) {
     case '$and':
@@ -63,7 +73,7 @@ function compileLogical(
         throw badValue(`${operator} argument must be a non-empty array`);
       }
       const parts = condition.map((sub) =>
-        compileDocument(sub as Doc, variables, operator === '$and' ? equalities : undefined),
+        compileDocument(sub as Doc, variables, operator === '$and' ? conditions : undefined),
       );
       if (operator === '$and') return (doc, details) => parts.every((part) => part(doc, details));
       if (operator === '$or') return (doc, details) => parts.some((part) => part(doc, details));
@@ -90,28 +100,42 @@ function isOperatorObject(condition: Value): condition is Doc {
   return keys.length > 0 && keys[0].startsWith('$');
 }
 
-function compileField(
-  path: string,
-  condition: Value,
-  variables: Doc | undefined,
-  equalities?: Map<string, Value[]>,
-): Matcher {
+function compileField(path: string, condition: Value, variables: Doc | undefined, conditions?: Conditions): Matcher {
+  const read = compilePath(path);
   if (isOperatorObject(condition)) {
-    if (equalities) {
-      if ('$eq' in condition) equalities.set(path, [condition.$eq]);
-      else if (Array.isArray(condition.$in)) equalities.set(path, condition.$in);
+    if (conditions) {
+      if ('$eq' in condition) conditions.equalities.set(path, [condition.$eq]);
+      else if (Array.isArray(condition.$in)) conditions.equalities.set(path, condition.$in);
+      noteRange(conditions.ranges, path, condition);
     }
     const tests = Object.entries(condition)
       .filter(([operator]) => operator !== '$options')
       .map(([operator, operand]) => compileOperator(path, operator, operand, condition, variables));
-    return (doc, details) => tests.every((test) => test(valuesAtPath(doc, path), details));
+    if (tests.length === 1) {
+      const [test] = tests;
+      return (doc, details) => test(read(doc), details);
+    }
+    return (doc, details) => {
+      const candidates = read(doc);
+      return tests.every((test) => test(candidates, details));
+    };
   }
-  equalities?.set(path, [condition]);
+  conditions?.equalities.set(path, [condition]);
   const test = equalityTest(condition);
-  return (doc, details) => anyCandidate(valuesAtPath(doc, path), test, details, true);
+  return (doc, details) => anyCandidate(read(doc), test, details, true);
 }
 
 type PathTest = (candidates: PathValue[], details?: MatchDetails) => boolean;
+
+/** Records the bounds of `$gt`, `$gte`, `$lt`, `$lte` conditions on a path (any one bound per side will do). */
+function noteRange(ranges: Map<string, Range>, path: string, condition: Doc): void {
+  const range: Range = { ...ranges.get(path) };
+  if ('$gt' in condition) range.lower = { value: condition.$gt, inclusive: false };
+  if ('$gte' in condition) range.lower = { value: condition.$gte, inclusive: true };
+  if ('$lt' in condition) range.upper = { value: condition.$lt, inclusive: false };
+  if ('$lte' in condition) range.upper = { value: condition.$lte, inclusive: true };
+  if (range.lower || range.upper) ranges.set(path, range);
+}
 
 /**
  * Applies a value test to each value reached by the path and, for arrays, to each element:
@@ -155,6 +179,13 @@ function rangeTest(expected: Value, accept: (comparison: number) => boolean): Va
   return (value) => value !== MISSING && typeRank(value) === rank && accept(compareValues(value, expected));
 }
 
+const rangeAccepts: Record<string, (comparison: number) => boolean> = {
+  $gt: (c) => c > 0,
+  $gte: (c) => c >= 0,
+  $lt: (c) => c < 0,
+  $lte: (c) => c <= 0,
+};
+
 function compileOperator(
   path: string,
   operator: string,
@@ -163,44 +194,21 @@ function compileOperator(
   variables: Doc | undefined,
 ): PathTest {
   switch (operator) {
-    case '$eq':
-      return (candidates, details) => anyCandidate(candidates, equalityTest(operand), details, true);
+    case '$eq': {
+      const test = equalityTest(operand);
+      return (candidates, details) => anyCandidate(candidates, test, details, true);
+    }
     case '$ne': {
       const test = equalityTest(operand);
       return (candidates) => !anyCandidate(candidates, test, undefined, true);
     }
     case '$gt':
-      return (candidates, details) =>
-        anyCandidate(
-          candidates,
-          rangeTest(operand, (c) => c > 0),
-          details,
-          true,
-        );
     case '$gte':
-      return (candidates, details) =>
-        anyCandidate(
-          candidates,
-          rangeTest(operand, (c) => c >= 0),
-          details,
-          true,
-        );
     case '$lt':
-      return (candidates, details) =>
-        anyCandidate(
-          candidates,
-          rangeTest(operand, (c) => c < 0),
-          details,
-          true,
-        );
-    case '$lte':
-      return (candidates, details) =>
-        anyCandidate(
-          candidates,
-          rangeTest(operand, (c) => c <= 0),
-          details,
-          true,
-        );
+    case '$lte': {
+      const test = rangeTest(operand, rangeAccepts[operator]);
+      return (candidates, details) => anyCandidate(candidates, test, details, true);
+    }
     case '$in':
     case '$nin': {
       if (!Array.isArray(operand)) throw badValue(`${operator} needs an array`);
@@ -240,7 +248,10 @@ function compileOperator(
       const tests = operand.map((expected) =>
         isPlainObject(expected) && '$elemMatch' in expected
           ? elemMatchTest(expected.$elemMatch as Doc, variables)
-          : (candidates: PathValue[]) => anyCandidate(candidates, equalityTest(expected), undefined, true),
+          : (() => {
+              const test = equalityTest(expected);
+              return (candidates: PathValue[]) => anyCandidate(candidates, test, undefined, true);
+            })(),
       );
       return (candidates) => tests.every((test) => test(candidates));
     }
@@ -339,8 +350,8 @@ function matchesType(value: Value, alias: string): boolean {
   return bsonTypeName(value) === alias;
 }
 
-/** Sort comparator from a sort spec; arrays sort by their smallest (ascending) or largest element. */
-export function compileSort(spec: Doc | undefined): ((a: Doc, b: Doc) => number) | undefined {
+/** The keys of a sort spec; undefined for none, or for `{ $natural: ... }` alone. */
+export function parseSort(spec: Doc | undefined): SortKey[] | undefined {
   if (!spec || Object.keys(spec).length === 0) return undefined;
   const keys = Object.entries(spec).map(([path, direction]) => {
     if (isPlainObject(direction))
@@ -350,13 +361,37 @@ export function compileSort(spec: Doc | undefined): ((a: Doc, b: Doc) => number)
     return { path, dir };
   });
   if (keys.length === 1 && keys[0].path === '$natural') return undefined;
-  return (a, b) => {
-    for (const { path, dir } of keys) {
-      const c = compareSortKeys(sortKey(a, path, dir), sortKey(b, path, dir));
-      if (c !== 0) return c * dir;
-    }
-    return 0;
-  };
+  return keys;
+}
+
+/** Sort comparator from a sort spec; arrays sort by their smallest (ascending) or largest element. */
+export function compileSort(spec: Doc | undefined): ((a: Doc, b: Doc) => number) | undefined {
+  const keys = parseSort(spec);
+  return keys && compareBy(keys);
+}
+
+/** Comparator for the keys of a sort spec. */
+export function compareBy(keys: SortKey[]): (a: Doc, b: Doc) => number {
+  return (a, b) => compareKeyLists(sortKeysOf(a, keys), sortKeysOf(b, keys), keys);
+}
+
+/** Sorts items (stably) by their documents, working out each document's sort keys once. */
+export function sortBy<T>(items: T[], docOf: (item: T) => Doc, keys: SortKey[]): T[] {
+  const decorated = items.map((item) => ({ item, key: sortKeysOf(docOf(item), keys) }));
+  decorated.sort((a, b) => compareKeyLists(a.key, b.key, keys));
+  return decorated.map(({ item }) => item);
+}
+
+function sortKeysOf(doc: Doc, keys: SortKey[]): Value[] {
+  return keys.map(({ path, dir }) => sortKey(doc, path, dir));
+}
+
+function compareKeyLists(a: Value[], b: Value[], keys: SortKey[]): number {
+  for (let i = 0; i < keys.length; i++) {
+    const c = compareSortKeys(a[i], b[i]);
+    if (c !== 0) return c * keys[i].dir;
+  }
+  return 0;
 }
 
 /** An empty array sorts after MinKey and before null/missing. */
@@ -373,6 +408,7 @@ function compareSortKeys(a: Value, b: Value): number {
 }
 
 function sortKey(doc: Doc, path: string, dir: number): Value {
+  if (!path.includes('.') && !Array.isArray(doc[path])) return doc[path] === undefined ? null : doc[path];
   const values: Value[] = [];
   let sawEmptyArray = false;
   for (const { value } of valuesAtPath(doc, path)) {

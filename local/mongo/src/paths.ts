@@ -18,6 +18,27 @@ export function valuesAtPath(doc: Value, path: string): PathValue[] {
   return out;
 }
 
+/** `valuesAtPath` for one path, with the path split once; a top-level field is read directly. */
+export function compilePath(path: string): (doc: Value) => PathValue[] {
+  const parts = path.split('.');
+  if (parts.length === 1) {
+    return (doc) => {
+      if (!isPlainObject(doc)) {
+        const out: PathValue[] = [];
+        collect(doc, parts, 0, out, undefined);
+        return out;
+      }
+      const value = doc[path];
+      return [{ value: value === undefined ? MISSING : value }];
+    };
+  }
+  return (doc) => {
+    const out: PathValue[] = [];
+    collect(doc, parts, 0, out, undefined);
+    return out;
+  };
+}
+
 function collect(value: Value, parts: string[], i: number, out: PathValue[], arrayIndex: number | undefined): void {
   if (i === parts.length) {
     out.push({ value: value === undefined ? MISSING : value, arrayIndex });

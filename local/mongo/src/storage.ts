@@ -1,8 +1,28 @@
 import { UUID } from 'bson';
 import { MongoCommandError, badValue, noSuchTransaction, writeConflict } from './errors';
-import { CompiledFilter, compileFilter, Matcher } from './matcher';
+import { CompiledFilter, compareBy, compileFilter, Matcher, sortBy } from './matcher';
+import { OrderedIndex, OrderedPlan, SortKey } from './ordered-index';
 import { valuesAtPath } from './paths';
 import { Doc, MISSING, Value, formatValue, isPlainObject, isRegex, toNumber, valueKey } from './values';
+
+/**
+ * Above this many candidates from an equality index, a sorted query walks an ordered index instead
+ * of sorting them all.
+ */
+const SORT_CANDIDATES_LIMIT = 1000;
+
+/** A document a query found: its id key and the version the caller sees. */
+export interface Found {
+  idKey: string;
+  doc: Doc;
+}
+
+export interface QueryOptions {
+  sort?: SortKey[];
+  skip?: number;
+  /** 0 or absent: no limit. */
+  limit?: number;
+}
 
 /** One committed state of a document; `doc: null` records a deletion. */
 interface Version {
@@ -42,10 +62,14 @@ export interface IndexSpec {
   expireAfterSeconds?: number;
 }
 
-/** A secondary index: a hash from index key to the ids holding it, for the latest committed state. */
+/**
+ * A secondary index, for the latest committed state: a hash from index key to the ids holding it,
+ * and (unless sparse or partial) the documents in index order.
+ */
 export class Index {
   readonly fields: string[];
   readonly entries = new Map<string, Set<string>>();
+  readonly ordered?: OrderedIndex;
   /** Unique keys written by transactions that have not committed yet. */
   readonly reserved = new Map<string, Transaction>();
   private readonly partial?: Matcher;
@@ -53,6 +77,12 @@ export class Index {
   constructor(readonly spec: IndexSpec) {
     this.fields = Object.keys(spec.key);
     if (spec.partialFilterExpression) this.partial = compileFilter(spec.partialFilterExpression).matches;
+    if (!spec.partialFilterExpression && !spec.sparse) {
+      this.ordered = new OrderedIndex(
+        this.fields,
+        this.fields.map((field) => (toNumber(spec.key[field]) < 0 ? -1 : 1)),
+      );
+    }
   }
 
   get unique(): boolean {
@@ -83,15 +113,31 @@ export class Index {
   }
 
   add(idKey: string, doc: Doc | null): void {
-    for (const key of this.keysOf(doc)) {
+    this.addKeys(idKey, this.keysOf(doc));
+    this.ordered?.add(idKey, doc);
+  }
+
+  /** Moves a document whose committed version changed from `old` to `doc`. */
+  update(idKey: string, old: Doc | null, doc: Doc | null): void {
+    const oldKeys = this.keysOf(old);
+    const newKeys = this.keysOf(doc);
+    if (oldKeys.length !== newKeys.length || oldKeys.some((key, i) => key !== newKeys[i])) {
+      this.removeKeys(idKey, oldKeys);
+      this.addKeys(idKey, newKeys);
+    }
+    this.ordered?.update(idKey, old, doc);
+  }
+
+  private addKeys(idKey: string, keys: string[]): void {
+    for (const key of keys) {
       let ids = this.entries.get(key);
       if (!ids) this.entries.set(key, (ids = new Set()));
       ids.add(idKey);
     }
   }
 
-  remove(idKey: string, doc: Doc | null): void {
-    for (const key of this.keysOf(doc)) {
+  private removeKeys(idKey: string, keys: string[]): void {
+    for (const key of keys) {
       const ids = this.entries.get(key);
       if (!ids) continue;
       ids.delete(idKey);
@@ -115,6 +161,8 @@ export class Collection {
   readonly indexes = new Map<string, Index>();
   /** Ids changed while transactions run, so index lookups at an older snapshot still find them. */
   readonly recentlyChanged = new Map<string, number>();
+  /** The `_id` index as an order: the latest committed documents by `_id`. */
+  readonly idOrder = new OrderedIndex(['_id'], [1]);
   readonly uuid = new UUID();
 
   constructor(
@@ -404,19 +452,100 @@ export class Storage {
   }
 
   /** Matching documents visible to the caller, using `_id` or an index for equality conditions. */
-  find(collection: Collection | undefined, filter: CompiledFilter, txn?: Transaction): { idKey: string; doc: Doc }[] {
+  find(collection: Collection | undefined, filter: CompiledFilter, txn?: Transaction): Found[] {
+    return this.query(collection, filter, {}, txn);
+  }
+
+  /**
+   * Matching documents visible to the caller, sorted, after `skip`, at most `limit`. A sort that an
+   * index's order gives (after its equality-bound leading fields) walks that index from the first
+   * entry the filter's bounds allow and stops at the limit; otherwise the candidates (all documents,
+   * or those an equality index gives) are matched and sorted. Without a sort, in natural order.
+   */
+  query(collection: Collection | undefined, filter: CompiledFilter, options: QueryOptions, txn?: Transaction): Found[] {
     if (!collection) return [];
-    const out: { idKey: string; doc: Doc }[] = [];
-    for (const idKey of this.candidates(collection, filter, txn)) {
+    const skip = options.skip ?? 0;
+    const wanted = options.limit ? skip + options.limit : Infinity;
+    const sort = options.sort;
+    const narrowed = this.equalityCandidates(collection, filter, txn);
+    if (sort) {
+      const plan =
+        narrowed && narrowed.size <= SORT_CANDIDATES_LIMIT ? undefined : this.orderedPlan(collection, filter, sort);
+      if (plan) return this.walk(collection, plan, filter, sort, wanted, txn).slice(skip);
+    }
+    const out: Found[] = [];
+    for (const idKey of narrowed ?? collection.records.keys()) {
+      if (!sort && out.length >= wanted) break;
       const record = collection.records.get(idKey);
       if (!record) continue;
       const doc = this.visible(record, txn, collection, idKey);
       if (doc && filter.matches(doc)) out.push({ idKey, doc });
     }
+    const sorted = sort ? sortBy(out, (found) => found.doc, sort) : out;
+    return sorted.slice(skip, wanted === Infinity ? undefined : wanted);
+  }
+
+  /** The ordered index serving `sort` with the most equality-bound leading fields, if any. */
+  private orderedPlan(collection: Collection, filter: CompiledFilter, sort: SortKey[]): OrderedPlan | undefined {
+    let best = collection.idOrder.plan(sort, filter.equalities, filter.ranges);
+    for (const index of collection.indexes.values()) {
+      const plan = index.ordered?.plan(sort, filter.equalities, filter.ranges);
+      if (plan && (!best || plan.prefix.length > best.prefix.length)) best = plan;
+    }
+    return best;
+  }
+
+  /**
+   * Walks an ordered index (the latest committed state) merging in, by the sort, the documents a
+   * transaction sees otherwise (its own writes, and those changed since its snapshot).
+   */
+  private walk(
+    collection: Collection,
+    plan: OrderedPlan,
+    filter: CompiledFilter,
+    sort: SortKey[],
+    wanted: number,
+    txn?: Transaction,
+  ): Found[] {
+    const changed = txn ? this.changedSince(collection, txn) : undefined;
+    const others: Found[] = [];
+    for (const idKey of changed ?? []) {
+      const record = collection.records.get(idKey);
+      const doc = record ? this.visible(record, txn, collection, idKey) : null;
+      if (doc && filter.matches(doc)) others.push({ idKey, doc });
+    }
+    const pending = sortBy(others, (found) => found.doc, sort);
+    const compare = pending.length > 0 ? compareBy(sort) : undefined;
+    const out: Found[] = [];
+    let next = 0;
+    for (const entry of plan.index.walk(plan)) {
+      if (out.length >= wanted) break;
+      if (changed?.has(entry.idKey)) continue;
+      const record = collection.records.get(entry.idKey);
+      const doc = record ? this.visible(record, txn, collection, entry.idKey) : null;
+      if (!doc || !filter.matches(doc)) continue;
+      while (compare && next < pending.length && out.length < wanted && compare(pending[next].doc, doc) < 0)
+        out.push(pending[next++]);
+      if (out.length < wanted) out.push({ idKey: entry.idKey, doc });
+    }
+    while (next < pending.length && out.length < wanted) out.push(pending[next++]);
     return out;
   }
 
-  private candidates(collection: Collection, filter: CompiledFilter, txn?: Transaction): Iterable<string> {
+  /** Ids a transaction may see otherwise than in the latest committed state. */
+  private changedSince(collection: Collection, txn: Transaction): Set<string> | undefined {
+    const changed = new Set<string>();
+    for (const [idKey, seq] of collection.recentlyChanged) if (seq > txn.snapshotSeq) changed.add(idKey);
+    for (const idKey of txn.writes.get(collection)?.keys() ?? []) changed.add(idKey);
+    return changed.size > 0 ? changed : undefined;
+  }
+
+  /** The ids an equality on `_id` or on every field of an index allows, or undefined. */
+  private equalityCandidates(
+    collection: Collection,
+    filter: CompiledFilter,
+    txn?: Transaction,
+  ): Set<string> | undefined {
     const lookup = (field: string): string[] | undefined => {
       const values = filter.equalities.get(field);
       if (!values || !values.every(isIndexableEquality)) return undefined;
@@ -434,13 +563,10 @@ export class Storage {
       });
       const found = new Set<string>();
       for (const key of keys) for (const idKey of index.entries.get(key) ?? []) found.add(idKey);
-      if (txn) {
-        for (const [idKey, seq] of collection.recentlyChanged) if (seq > txn.snapshotSeq) found.add(idKey);
-        for (const idKey of txn.writes.get(collection)?.keys() ?? []) found.add(idKey);
-      }
+      for (const idKey of txn ? (this.changedSince(collection, txn) ?? []) : []) found.add(idKey);
       return found;
     }
-    return collection.records.keys();
+    return undefined;
   }
 
   // ---- writes ----
@@ -537,10 +663,8 @@ export class Storage {
     if (!record) collection.records.set(idKey, (record = new DocRecord()));
     const old = record.latest();
     if (!old && !doc) return;
-    for (const index of collection.indexes.values()) {
-      index.remove(idKey, old);
-      index.add(idKey, doc);
-    }
+    for (const index of collection.indexes.values()) index.update(idKey, old, doc);
+    collection.idOrder.update(idKey, old, doc);
     record.versions.push({ seq, doc });
     if (this.active.size > 0) collection.recentlyChanged.set(idKey, seq);
     this.journalOps.push(
