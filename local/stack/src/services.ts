@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { StackJwtKeys } from './jwt-keys';
 
-export const SERVICE_NAMES = ['auth', 'tickets', 'orders', 'payments', 'expiration'] as const;
+export const SERVICE_NAMES = ['auth', 'tickets', 'orders', 'payments', 'expiration', 'notifications'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** The public API of a service: the path prefix the ingress routes to it. */
@@ -16,7 +16,11 @@ export const SERVICE_APIS: Partial<Record<ServiceName, ServiceApi>> = {
   tickets: { prefix: '/api/tickets', title: 'Tickets: list, search, show, create, edit and withdraw tickets' },
   orders: { prefix: '/api/orders', title: 'Orders: reserve a ticket, list, show and cancel orders' },
   payments: { prefix: '/api/payments', title: 'Payments: pay an order, read payments (and the Stripe webhook)' },
+  notifications: { prefix: '/api/notifications', title: 'Notifications: email preferences' },
 };
+
+/** Who the emails of the one-machine stack come from. */
+export const STACK_MAIL_FROM = 'Ticketing <no-reply@ticketing.local>';
 
 /**
  * How the services run: `build` is `node dist/main.js` (what `npm start` uses), `source`
@@ -47,7 +51,7 @@ export interface ServiceConnections {
   natsUrl: string;
   redisUrl: string;
   jwtKeys: StackJwtKeys;
-  /** Where browsers reach the system (the gateway), for PUBLIC_ORIGIN. */
+  /** Where browsers reach the system (the gateway), for PUBLIC_ORIGIN; the first is the emails' links' PUBLIC_URL. */
   publicOrigins: string[];
   /** Set for the fake Stripe API; undefined leaves STRIPE_* to the launcher's environment (real Stripe). */
   fakeStripe?: { host: string; port: number; secretKey: string; webhookSecret: string };
@@ -76,6 +80,11 @@ export function serviceEnvironment(
   if (name !== 'expiration') env.JWT_PUBLIC_KEYS = connections.jwtKeys.publicKeys;
   env.NATS_URL = connections.natsUrl;
   if (name === 'expiration') env.REDIS_URL = connections.redisUrl;
+  if (name === 'notifications') {
+    env.SMTP_URL = connections.smtpUrl;
+    env.MAIL_FROM = STACK_MAIL_FROM;
+    env.PUBLIC_URL = connections.publicOrigins[0];
+  }
   if (name === 'orders' && connections.expirationWindowSeconds !== undefined) {
     env.EXPIRATION_WINDOW_SECONDS = String(connections.expirationWindowSeconds);
   }

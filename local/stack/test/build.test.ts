@@ -23,7 +23,7 @@ function builtRepository(): void {
     file(`${workspace}/src/index.ts`, 50);
     file(`${workspace}/dist/index.js`, 40);
   }
-  for (const service of ['auth', 'tickets', 'orders', 'payments', 'expiration']) {
+  for (const service of ['auth', 'tickets', 'orders', 'payments', 'expiration', 'notifications']) {
     file(`${service}/package.json`, 100);
     file(`${service}/tsconfig.build.json`, 100);
     file(`${service}/src/main.ts`, 50);
@@ -63,7 +63,16 @@ test('a source changed after the build makes its workspace stale, a test does no
 
 test('a change to the shared compiler settings makes every build stale', () => {
   file('tsconfig.base.json', 5);
-  expect(staleBuilds(root)).toEqual(['local/mongo', 'common', 'auth', 'tickets', 'orders', 'payments', 'expiration']);
+  expect(staleBuilds(root)).toEqual([
+    'local/mongo',
+    'common',
+    'auth',
+    'tickets',
+    'orders',
+    'payments',
+    'expiration',
+    'notifications',
+  ]);
   expect(clientBuildIsStale(root)).toBe(true);
 });
 

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { allFree, eventually, freePorts, listenOn, makeTempDir, pidListeningOn, removeDir, waitUntil } from './helpers';
 
 const stackDir = path.resolve(__dirname, '..');
+/** A run that ends before anything starts still loads the launcher (seconds on a busy two-core machine); a test may make five. */
+const SHORT_RUN_TIMEOUT_MS = 60_000;
 
 interface RunningCli {
   child: ChildProcess;
@@ -50,30 +52,36 @@ beforeEach(async () => {
 
 afterEach(() => removeDir(dataDir));
 
-const servicePorts = () => [0, 100, 200, 300, 400].map((offset) => ports[5] + offset);
+const servicePorts = () => [0, 100, 200, 300, 400, 500].map((offset) => ports[5] + offset);
+/** A line of the summary: the name padded to the longest service name's width. */
+const summaryLine = (name: string, text: string) => `${name.padEnd('notifications'.length)}   ${text}`;
 
 // The CLI runs with --dev (services from their sources): `npm start` would first build them.
 test('prints where everything is once ready, then stops cleanly on SIGTERM', async () => {
   const cli = runCli(env, ['--dev']);
   try {
     await waitUntil(() => cli.output().stdout.includes('Ticketing is ready'), 60_000);
-    const summary = cli.output().stdout.trim().split('\n').slice(-13);
+    const summary = cli.output().stdout.trim().split('\n').slice(-14);
     expect(summary).toEqual([
       expect.stringMatching(new RegExp(`^mongo +mongodb://127\\.0\\.0\\.1:${ports[0]}/\\?replicaSet=rs0  \\(data in `)),
       expect.stringMatching(new RegExp(`^nats +nats://127\\.0\\.0\\.1:${ports[1]}  \\(data in `)),
       expect.stringMatching(new RegExp(`^redis +redis://127\\.0\\.0\\.1:${ports[2]}  \\(data in `)),
-      `stripe       http://127.0.0.1:${ports[4]}  (fake Stripe API; webhooks to http://127.0.0.1:${ports[3]}/api/payments/webhook)`,
+      summaryLine(
+        'stripe',
+        `http://127.0.0.1:${ports[4]}  (fake Stripe API; webhooks to http://127.0.0.1:${ports[3]}/api/payments/webhook)`,
+      ),
       expect.stringMatching(
         new RegExp(
           `^mail +smtp://127\\.0\\.0\\.1:${ports[6]}  \\(mail sink; inbox at http://localhost:${ports[3]}/mail, data in .+/mail\\)$`,
         ),
       ),
-      `auth         http://localhost:${servicePorts()[0]}`,
-      `tickets      http://localhost:${servicePorts()[1]}`,
-      `orders       http://localhost:${servicePorts()[2]}`,
-      `payments     http://localhost:${servicePorts()[3]}`,
-      `expiration   http://localhost:${servicePorts()[4]}`,
-      'client       not started (--no-client or CLIENT=0)',
+      summaryLine('auth', `http://localhost:${servicePorts()[0]}`),
+      summaryLine('tickets', `http://localhost:${servicePorts()[1]}`),
+      summaryLine('orders', `http://localhost:${servicePorts()[2]}`),
+      summaryLine('payments', `http://localhost:${servicePorts()[3]}`),
+      summaryLine('expiration', `http://localhost:${servicePorts()[4]}`),
+      summaryLine('notifications', `http://localhost:${servicePorts()[5]}`),
+      summaryLine('client', 'not started (--no-client or CLIENT=0)'),
       expect.stringMatching(/^logs in .+\/logs\/$/),
       `Ticketing is ready at http://localhost:${ports[3]} (no web client: / lists the APIs), services in watch mode. ` +
         'Ctrl-C stops everything.',
@@ -120,60 +128,72 @@ test('restarts a killed service with a notice and runs on; stops everything, exi
   expect(await allFree([...ports.slice(0, 5), ports[6], ...servicePorts()])).toBe(true);
 }, 120_000);
 
-test('a busy port: one line on stderr, exit code 1, nothing left running', async () => {
-  const squatter = await listenOn(ports[1]);
-  try {
-    const cli = runCli(env, ['--dev']);
-    expect(await cli.exited).toBe(1);
-    expect(cli.output().stderr).toBe(
-      `npm start: port ${ports[1]} for nats is already in use on 127.0.0.1 ` +
-        '(settings: NATS_PORT, or NATS_URL to use a running server)\n',
+test(
+  'a busy port: one line on stderr, exit code 1, nothing left running',
+  async () => {
+    const squatter = await listenOn(ports[1]);
+    try {
+      const cli = runCli(env, ['--dev']);
+      expect(await cli.exited).toBe(1);
+      expect(cli.output().stderr).toBe(
+        `npm start: port ${ports[1]} for nats is already in use on 127.0.0.1 ` +
+          '(settings: NATS_PORT, or NATS_URL to use a running server)\n',
+      );
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+    expect(await allFree(ports)).toBe(true);
+  },
+  SHORT_RUN_TIMEOUT_MS,
+);
+
+test(
+  'a busy mail sink port: one line on stderr naming the setting, nothing left running',
+  async () => {
+    const squatter = await listenOn(ports[6]);
+    try {
+      const cli = runCli(env, ['--dev']);
+      expect(await cli.exited).toBe(1);
+      expect(cli.output().stderr).toBe(
+        `npm start: port ${ports[6]} for mail is already in use on 127.0.0.1 (setting: MAIL_SMTP_PORT)\n`,
+      );
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+    expect(await allFree(ports)).toBe(true);
+  },
+  SHORT_RUN_TIMEOUT_MS,
+);
+
+test(
+  'an invalid setting: one line on stderr, exit code 1',
+  async () => {
+    const badPort = runCli({ ...env, REDIS_PORT: 'six' });
+    expect(await badPort.exited).toBe(1);
+    expect(badPort.output().stderr).toBe("npm start: REDIS_PORT must be a port number from 1 to 65535, got 'six'\n");
+
+    const badReplicas = runCli(env, ['--replicas', '0']);
+    expect(await badReplicas.exited).toBe(1);
+    expect(badReplicas.output().stderr).toBe("npm start: --replicas must be a whole number from 1 to 20, got '0'\n");
+
+    const badClient = runCli({ ...env, CLIENT: 'no' });
+    expect(await badClient.exited).toBe(1);
+    expect(badClient.output().stderr).toBe("npm start: CLIENT must be 0 (no web client) or 1, got 'no'\n");
+
+    const unknownArgument = runCli(env, ['--without-client']);
+    expect(await unknownArgument.exited).toBe(1);
+    expect(unknownArgument.output().stderr).toMatch(
+      /^npm start: Unknown option '--without-client'.*; usage: npm start \[-- --replicas N\] \[--no-client\] \[--follow ORDER_OR_TRACE_ID\]\n$/,
     );
-  } finally {
-    await new Promise((resolve) => squatter.close(resolve));
-  }
-  expect(await allFree(ports)).toBe(true);
-});
 
-test('a busy mail sink port: one line on stderr naming the setting, nothing left running', async () => {
-  const squatter = await listenOn(ports[6]);
-  try {
-    const cli = runCli(env, ['--dev']);
-    expect(await cli.exited).toBe(1);
-    expect(cli.output().stderr).toBe(
-      `npm start: port ${ports[6]} for mail is already in use on 127.0.0.1 (setting: MAIL_SMTP_PORT)\n`,
+    const badFollow = runCli(env, ['--follow', 'order-42']);
+    expect(await badFollow.exited).toBe(1);
+    expect(badFollow.output().stderr).toBe(
+      "npm start: --follow takes an order id (24 hex digits) or a trace id (32 hex digits), got 'order-42'\n",
     );
-  } finally {
-    await new Promise((resolve) => squatter.close(resolve));
-  }
-  expect(await allFree(ports)).toBe(true);
-});
-
-test('an invalid setting: one line on stderr, exit code 1', async () => {
-  const badPort = runCli({ ...env, REDIS_PORT: 'six' });
-  expect(await badPort.exited).toBe(1);
-  expect(badPort.output().stderr).toBe("npm start: REDIS_PORT must be a port number from 1 to 65535, got 'six'\n");
-
-  const badReplicas = runCli(env, ['--replicas', '0']);
-  expect(await badReplicas.exited).toBe(1);
-  expect(badReplicas.output().stderr).toBe("npm start: --replicas must be a whole number from 1 to 20, got '0'\n");
-
-  const badClient = runCli({ ...env, CLIENT: 'no' });
-  expect(await badClient.exited).toBe(1);
-  expect(badClient.output().stderr).toBe("npm start: CLIENT must be 0 (no web client) or 1, got 'no'\n");
-
-  const unknownArgument = runCli(env, ['--without-client']);
-  expect(await unknownArgument.exited).toBe(1);
-  expect(unknownArgument.output().stderr).toMatch(
-    /^npm start: Unknown option '--without-client'.*; usage: npm start \[-- --replicas N\] \[--no-client\] \[--follow ORDER_OR_TRACE_ID\]\n$/,
-  );
-
-  const badFollow = runCli(env, ['--follow', 'order-42']);
-  expect(await badFollow.exited).toBe(1);
-  expect(badFollow.output().stderr).toBe(
-    "npm start: --follow takes an order id (24 hex digits) or a trace id (32 hex digits), got 'order-42'\n",
-  );
-});
+  },
+  SHORT_RUN_TIMEOUT_MS,
+);
 
 test('--follow with a trace id: the console shows the service lines of that trace only, which the gateway passed on', async () => {
   const traceId = randomBytes(16).toString('hex');
@@ -202,28 +222,36 @@ test('--follow with a trace id: the console shows the service lines of that trac
   ]);
 }, 90_000);
 
-test('a missing binary: one line on stderr, exit code 1, nothing left running', async () => {
-  const cli = runCli({ ...env, PATH: '/nonexistent' }, ['--dev']);
-  expect(await cli.exited).toBe(1);
-  expect(cli.output().stderr).toBe(
-    'npm start: nats-server is not on PATH; install it (Debian/Ubuntu: apt-get install nats-server) ' +
-      '(settings: NATS_PORT, or NATS_URL to use a running server)\n',
-  );
-  expect(await allFree(ports)).toBe(true);
-});
-
-test('a busy service port: one line on stderr naming the service and the setting', async () => {
-  const squatter = await listenOn(servicePorts()[2]);
-  try {
-    const cli = runCli(env, ['--dev']);
+test(
+  'a missing binary: one line on stderr, exit code 1, nothing left running',
+  async () => {
+    const cli = runCli({ ...env, PATH: '/nonexistent' }, ['--dev']);
     expect(await cli.exited).toBe(1);
     expect(cli.output().stderr).toBe(
-      `npm start: port ${servicePorts()[2]} for orders is already in use on 127.0.0.1 (setting: SERVICE_BASE_PORT)\n`,
+      'npm start: nats-server is not on PATH; install it (Debian/Ubuntu: apt-get install nats-server) ' +
+        '(settings: NATS_PORT, or NATS_URL to use a running server)\n',
     );
-  } finally {
-    await new Promise((resolve) => squatter.close(resolve));
-  }
-});
+    expect(await allFree(ports)).toBe(true);
+  },
+  SHORT_RUN_TIMEOUT_MS,
+);
+
+test(
+  'a busy service port: one line on stderr naming the service and the setting',
+  async () => {
+    const squatter = await listenOn(servicePorts()[2]);
+    try {
+      const cli = runCli(env, ['--dev']);
+      expect(await cli.exited).toBe(1);
+      expect(cli.output().stderr).toBe(
+        `npm start: port ${servicePorts()[2]} for orders is already in use on 127.0.0.1 (setting: SERVICE_BASE_PORT)\n`,
+      );
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  },
+  SHORT_RUN_TIMEOUT_MS,
+);
 
 test('stops the stack when the process that started it is gone, as after a SIGTERM to npm', async () => {
   const cliCommand = `'${process.execPath}' -r @swc-node/register '${path.join(stackDir, 'src/cli.ts')}' --dev --no-client`;

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { parseJwtPrivateKey, parseJwtPublicKeys } from '@ticketing/common';
 import { developmentJwtKeys, stackJwtKeys } from '../src/jwt-keys';
-import { serviceEnvironment, type ServiceConnections } from '../src/services';
+import { SERVICE_NAMES, serviceEnvironment, type ServiceConnections } from '../src/services';
 import { makeTempDir, removeDir } from './helpers';
 
 let dataDir: string;
@@ -49,7 +49,7 @@ describe('session keys of the local stack', () => {
       JWT_PRIVATE_KEY: jwtKeys.privateKey,
       JWT_PUBLIC_KEYS: jwtKeys.publicKeys,
     });
-    for (const service of ['tickets', 'orders', 'payments'] as const) {
+    for (const service of ['tickets', 'orders', 'payments', 'notifications'] as const) {
       const env = serviceEnvironment(service, 1, connections);
       expect(env.JWT_PUBLIC_KEYS).toBe(jwtKeys.publicKeys);
       expect(env).not.toHaveProperty('JWT_PRIVATE_KEY');
@@ -58,7 +58,7 @@ describe('session keys of the local stack', () => {
       Object.keys(serviceEnvironment('expiration', 1, connections)).filter((name) => name.startsWith('JWT')),
     ).toEqual([]);
     // Auth writes sign-outs to NATS, where every service watches them.
-    for (const service of ['auth', 'tickets', 'orders', 'payments', 'expiration'] as const) {
+    for (const service of SERVICE_NAMES) {
       expect(serviceEnvironment(service, 1, connections).NATS_URL).toBe('nats://127.0.0.1:2');
     }
   });

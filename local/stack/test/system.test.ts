@@ -2,11 +2,12 @@
 // browser would. The services run from their sources (no build needed for the test).
 import { readFileSync } from 'node:fs';
 import { metricValue } from '@ticketing/common/testing';
+import type { StoredMessage } from '@ticketing/mail-sink';
 import { startStack, StackStartError, type Stack, type StackOptions } from '../src';
 import { allFree, eventually, freePorts, HttpUser, makeTempDir, removeDir } from './helpers';
 
-// Starting the system twice (ten service processes, then five) on a loaded two-core machine.
-const SYSTEM_TEST_TIMEOUT_MS = 180_000;
+// Starting the system twice (twelve service processes, then six) on a loaded two-core machine.
+const SYSTEM_TEST_TIMEOUT_MS = 240_000;
 const EXPIRATION_WINDOW_SECONDS = 3;
 
 interface Ticket {
@@ -87,6 +88,22 @@ function ticketForSale(client: HttpUser, ticketId: string): Promise<Ticket> {
   });
 }
 
+/** The mail sent to `address`, newest first, read from the mail sink's JSON listing through the gateway. */
+async function mailTo(running: Stack, address: string): Promise<StoredMessage[]> {
+  const response = await fetch(`${running.url}/mail/api/messages?to=${encodeURIComponent(address)}`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { messages: StoredMessage[] }).messages;
+}
+
+/** The one message to `address` with this subject, once it has arrived; fails if it arrives twice. */
+function emailArrives(running: Stack, address: string, subject: string): Promise<StoredMessage> {
+  return eventually(`"${subject}" to reach ${address}`, async () => {
+    const received = (await mailTo(running, address)).filter((message) => message.subject === subject);
+    expect(received.length).toBeLessThanOrEqual(1);
+    return received[0];
+  });
+}
+
 /** How many delayed jobs the expiration queue holds, read from the expiration service's metrics. */
 async function delayedExpirations(running: Stack): Promise<number> {
   const expiration = running.instances.find((instance) => instance.service === 'expiration')!;
@@ -109,20 +126,38 @@ test(
       'payments#2',
       'expiration#1',
       'expiration#2',
+      'notifications#1',
+      'notifications#2',
     ]);
 
     const landing = await fetch(`${stack.url}/api`);
     expect(landing.status).toBe(200);
     const page = await landing.text();
-    for (const prefix of ['/api/users', '/api/tickets', '/api/orders', '/api/payments']) {
+    for (const prefix of ['/api/users', '/api/tickets', '/api/orders', '/api/payments', '/api/notifications']) {
       expect(page).toContain(`href="${prefix}/docs"`);
     }
+    expect(page).toContain('<a href="/mail">/mail</a>');
 
     const seller = new HttpUser(stack.url, 'seller@example.com');
     const buyer = new HttpUser(stack.url, 'buyer@example.com');
     for (const user of [seller, buyer]) {
       const signup = await user.request('POST', '/api/users/signup', { email: user.email, password: 'correct horse' });
       expect(signup.status).toBe(201);
+    }
+    // Sign-up is announced on the stream; notifications welcomes the new user through the mail sink.
+    const welcome = await emailArrives(stack, buyer.email, 'Welcome to Ticketing');
+    expect(welcome).toMatchObject({ from: 'no-reply@ticketing.local', to: [buyer.email] });
+    expect(welcome.html).toContain('</html>');
+    expect(welcome.text).not.toBe('');
+    const inbox = await (await fetch(`${stack.url}/mail`)).text();
+    expect(inbox).toContain(`<a href="/mail/messages/${welcome.id}">Welcome to Ticketing</a>`);
+    // Preferences are read through the gateway from either replica: the defaults, every email on.
+    for (let turn = 0; turn < 2; turn++) {
+      const preferences = await buyer.request('GET', '/api/notifications/preferences');
+      expect(preferences).toEqual({
+        status: 200,
+        body: { ticketSold: true, reservationExpired: true, welcome: true },
+      });
     }
     const list = async (title: string, price: number) => {
       const response = await seller.request<Ticket>('POST', '/api/tickets', { title, price });
@@ -155,6 +190,10 @@ test(
       const response = await seller.request<Ticket>('GET', `/api/tickets/${concert.id}`);
       return response.body.status === 'sold' ? true : undefined;
     });
+    const receipt = await emailArrives(stack, buyer.email, 'Your receipt for Concert');
+    // Its link leads to the order's page through the gateway (PUBLIC_URL).
+    expect(receipt.text).toContain(`${stack.url}/orders/${paid.id}`);
+    await emailArrives(stack, seller.email, 'Your ticket sold: Concert');
 
     // A card that asks for 3-D Secure: the payment completes only through the fake Stripe's
     // webhook, which reaches payments through the gateway.
@@ -243,6 +282,12 @@ test(
       [authenticated.id]: 'complete',
       [pendingAtStop.id]: 'cancelled',
     });
+    // The mail is kept across the restart, and nothing was sent twice.
+    const buyerMail = await mailTo(stack, buyer.email);
+    expect(buyerMail.map((message) => message.id)).toContain(welcome.id);
+    const subjects = buyerMail.map((message) => message.subject);
+    expect(subjects.filter((subject) => subject === 'Welcome to Ticketing')).toHaveLength(1);
+    expect(subjects.filter((subject) => subject === 'Your receipt for Concert')).toHaveLength(1);
     const sold = await sellerAgain.request<Ticket>('GET', `/api/tickets/${concert.id}`);
     expect(sold.body).toMatchObject({ title: 'Concert', status: 'sold', orderId: paid.id });
     // Newest first by id: ids made by two replicas within the same second sort in no particular order.
