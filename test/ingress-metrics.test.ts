@@ -3,6 +3,7 @@
 // any component, routes a path a service would answer /metrics on.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { SERVICE_NAMES } from '../local/stack/src/services';
 import { k8sDir, render, renderWith, type Manifest } from './kubernetes-manifests';
 
 const components = readdirSync(path.join(k8sDir, 'components'));
@@ -16,7 +17,7 @@ const renders: [string, Manifest[]][] = [
 ];
 
 /** The services whose apps serve /metrics: every Deployment but the web client. */
-const SERVICES = ['auth', 'tickets', 'orders', 'payments', 'expiration'];
+const SERVICES: readonly string[] = SERVICE_NAMES;
 
 describe.each(renders)('%s', (_name, objects) => {
   const ingresses = objects.filter((object) => object.kind === 'Ingress');

@@ -7,6 +7,7 @@ import { authEnv } from '../auth/src/config';
 import { readConfig as readClientConfig } from '../client/src/lib/config';
 import { runServiceEnv } from '../common/src/kit/run-service';
 import { expirationEnv } from '../expiration/src/config';
+import { notificationsEnv } from '../notifications/src/config';
 import { SERVICE_APIS, SERVICE_NAMES, type ServiceName } from '../local/stack/src/services';
 import { k8sDir, render, renderWith, type Manifest } from './kubernetes-manifests';
 import { ordersEnv } from '../orders/src/config';
@@ -24,7 +25,9 @@ const renders: Record<string, Manifest[]> = {
 const renderNames = Object.keys(renders);
 
 /** The Secrets an operator creates with `kubectl create secret` (README, "Deploying to Kubernetes"). */
-const OPERATOR_SECRETS = ['ticketing-jwt', 'ticketing-stripe'];
+const OPERATOR_SECRETS = ['ticketing-jwt', 'ticketing-stripe', 'ticketing-smtp'];
+/** The dev overlay's mail catcher, an image of its own like its datastores': not one of ours. */
+const DEV_MAIL_CATCHER = 'mailpit';
 /** The prod overlay's datastores are the operator's too; the dev overlay generates this Secret. */
 const DATASTORES_SECRET = 'ticketing-datastores';
 
@@ -43,6 +46,7 @@ const SERVICE_ENV: Record<ServiceName, z.ZodRawShape> = {
   orders: ordersEnv,
   payments: paymentsEnv,
   expiration: expirationEnv,
+  notifications: notificationsEnv,
 };
 
 /** Each variable a service reads, checking a value as the service would at start-up. */
@@ -75,6 +79,8 @@ function clientVariables(): Record<string, (value: string | undefined) => boolea
 }
 
 const WORKLOADS = [...SERVICE_NAMES, 'client'] as const;
+/** The services that keep a MongoDB database: every one but expiration (Redis). */
+const MONGO_SERVICES = SERVICE_NAMES.filter((service) => service !== 'expiration');
 type Workload = (typeof WORKLOADS)[number];
 const variablesOf = (workload: Workload) => (workload === 'client' ? clientVariables() : serviceVariables(workload));
 
@@ -105,7 +111,7 @@ function envValue(objects: Manifest[], entry: Manifest): string | undefined {
 
 describe.each(renderNames)('kubectl kustomize %s', (renderName) => {
   const objects = renders[renderName];
-  const deployments = ofKind(objects, 'Deployment');
+  const deployments = ofKind(objects, 'Deployment').filter((deployment) => deployment.metadata.name !== DEV_MAIL_CATCHER);
 
   it('renders objects that validate against the Kubernetes API schema', async () => {
     expect(objects.length).toBeGreaterThan(0);
@@ -190,12 +196,16 @@ describe.each(renderNames)('kubectl kustomize %s', (renderName) => {
   });
 
   it('takes every secret from a Secret, never from a plain value', () => {
-    const SECRETS = ['JWT_PRIVATE_KEY', 'JWT_PUBLIC_KEYS', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'];
+    const SECRETS = ['JWT_PRIVATE_KEY', 'JWT_PUBLIC_KEYS', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'SMTP_URL'];
     const secretEntries = deployments
       .flatMap((deployment) => deployment.spec.template.spec.containers[0].env)
       .filter((entry: Manifest) => SECRETS.includes(entry.name));
     expect(new Set(secretEntries.map((entry: Manifest) => entry.name))).toEqual(new Set(SECRETS));
-    for (const entry of secretEntries) expect(OPERATOR_SECRETS).toContain(entry.valueFrom?.secretKeyRef?.name);
+    // The dev overlay generates ticketing-smtp (its mail catcher's address), whose name gets a hash.
+    const operatorSecret = (name: string) => name.replace(/^(ticketing-smtp)-[a-z0-9]{10}$/, '$1');
+    for (const entry of secretEntries) {
+      expect(OPERATOR_SECRETS).toContain(operatorSecret(entry.valueFrom?.secretKeyRef?.name));
+    }
   });
 
   it("routes the local gateway's API prefixes, then the client's catch-all, to Service ports", () => {
@@ -251,14 +261,16 @@ describe('overlays/dev', () => {
     const [ingress] = ofKind(objects, 'Ingress');
     expect(ingress.spec.rules[0].host).toBe('ticketing.dev');
     expect(generated(objects, 'ConfigMap', 'ticketing-config').data.PUBLIC_ORIGIN).toBe('https://ticketing.dev');
+    // The emails' links lead to the same site.
+    expect(generated(objects, 'ConfigMap', 'ticketing-config').data.PUBLIC_URL).toBe('https://ticketing.dev');
   });
 
   it('runs a MongoDB per service as a replica set, NATS with JetStream on disk and Redis with an append-only file', () => {
     expect(statefulSets.map((set) => set.metadata.name).sort()).toEqual(
-      ['auth-mongo', 'nats', 'orders-mongo', 'payments-mongo', 'redis', 'tickets-mongo'].sort(),
+      ['auth-mongo', 'nats', 'notifications-mongo', 'orders-mongo', 'payments-mongo', 'redis', 'tickets-mongo'].sort(),
     );
     const args = (name: string) => named(objects, 'StatefulSet', name).spec.template.spec.containers[0].args.join(' ');
-    for (const service of ['auth', 'tickets', 'orders', 'payments']) {
+    for (const service of MONGO_SERVICES) {
       expect(args(`${service}-mongo`)).toContain('--replSet rs0');
       const initJob = named(objects, 'Job', `${service}-mongo-init`).spec.template.spec.containers[0].command.join(' ');
       expect(initJob).toContain('rs.initiate');
@@ -273,9 +285,10 @@ describe('overlays/dev', () => {
     }
   });
 
-  it('runs the datastores and their init Jobs unprivileged, with resources bounded', () => {
-    const pods = [...statefulSets, ...ofKind(objects, 'Job')].map((workload) => workload.spec.template.spec);
-    expect(pods.length).toBe(statefulSets.length + 4);
+  it('runs the datastores, their init Jobs and the mail catcher unprivileged, with resources bounded', () => {
+    const mailCatcher = named(objects, 'Deployment', DEV_MAIL_CATCHER);
+    const pods = [...statefulSets, ...ofKind(objects, 'Job'), mailCatcher].map((workload) => workload.spec.template.spec);
+    expect(pods.length).toBe(statefulSets.length + MONGO_SERVICES.length + 1);
     for (const pod of pods) {
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       for (const container of pod.containers) {
@@ -291,6 +304,20 @@ describe('overlays/dev', () => {
     }
   });
 
+  it('sends the emails to its mail catcher, which admits only notifications', () => {
+    const smtpSecret = generated(objects, 'Secret', 'ticketing-smtp');
+    const smtpUrl = new URL(Buffer.from(smtpSecret.data.url, 'base64').toString('utf8'));
+    expect(smtpUrl.hostname).toBe(DEV_MAIL_CATCHER);
+    const service = named(objects, 'Service', DEV_MAIL_CATCHER);
+    expect(service.spec.ports.map((port: Manifest) => String(port.port))).toContain(smtpUrl.port);
+    const [policy] = ofKind(objects, 'NetworkPolicy').filter(
+      (candidate) => candidate.spec.podSelector.matchLabels?.app === DEV_MAIL_CATCHER,
+    );
+    expect(policy.spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { app: 'notifications' } } }], ports: [{ port: 'smtp' }] },
+    ]);
+  });
+
   it('keeps one copy of the event streams, on its one NATS server', () => {
     expect(generated(objects, 'ConfigMap', 'ticketing-config').data.NATS_STREAM_REPLICAS).toBe('1');
     expect(named(objects, 'StatefulSet', 'nats').spec.replicas ?? 1).toBe(1);
@@ -301,7 +328,7 @@ describe('overlays/dev', () => {
     const url = (key: string) => new URL(Buffer.from(data[key], 'base64').toString('utf8'));
     const servicePorts = (name: string) =>
       named(objects, 'Service', name).spec.ports.map((port: Manifest) => String(port.port));
-    for (const service of ['auth', 'tickets', 'orders', 'payments']) {
+    for (const service of MONGO_SERVICES) {
       const mongoUri = url(`${service}-mongo-uri`);
       // The pod's own name, as the replica set's config has it, so that the driver finds the member it is told of.
       expect(mongoUri.hostname).toBe(`${service}-mongo-0.${service}-mongo`);
@@ -323,6 +350,7 @@ describe('overlays/dev', () => {
       const name = set.metadata.name;
       const key = Object.keys(datastoresSecret.data).find((candidate) => candidate.startsWith(`${name}-ur`));
       const users = ofKind(objects, 'Deployment')
+        .filter((deployment) => deployment.metadata.name !== DEV_MAIL_CATCHER)
         .filter((deployment) =>
           deployment.spec.template.spec.containers[0].env.some(
             (entry: Manifest) => entry.valueFrom?.secretKeyRef?.key === key,
@@ -361,6 +389,7 @@ describe('overlays/prod', () => {
     expect(ingress.metadata.annotations['cert-manager.io/cluster-issuer']).toBeDefined();
     expect(ingress.spec.tls).toEqual([{ hosts: [host], secretName: expect.any(String) }]);
     expect(generated(objects, 'ConfigMap', 'ticketing-config').data.PUBLIC_ORIGIN).toBe(`https://${host}`);
+    expect(generated(objects, 'ConfigMap', 'ticketing-config').data.PUBLIC_URL).toBe(`https://${host}`);
   });
 
   it('takes its datastores from the operator and runs none', () => {

@@ -3,6 +3,8 @@
 // monitoring test checks every name and label they use against this list, and this list against
 // what the services' /metrics really serve.
 
+import { SERVICE_NAMES } from '../local/stack/src/services';
+
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 
 export interface MetricDefinition {
@@ -15,16 +17,16 @@ export interface MetricDefinition {
    * The services that export it. When absent, at least one does: a service shows an event's or a
    * consumer's series only once it has published, consumed or listened (auth does none of these).
    */
-  services?: string[];
+  services?: readonly string[];
 }
 
-/** On every series: the name given to runService (auth, tickets, orders, payments, expiration). */
+/** On every series: the name given to runService (auth, tickets, orders, payments, expiration, notifications). */
 export const COMMON_LABELS = ['service'];
 
 /** Labels Prometheus adds to every series it scrapes (the target's). */
 export const TARGET_LABELS = ['instance', 'job', 'namespace', 'pod', 'container', 'endpoint'];
 
-const EVERY_SERVICE = ['auth', 'tickets', 'orders', 'payments', 'expiration'];
+const EVERY_SERVICE: readonly string[] = SERVICE_NAMES;
 
 export const METRICS: Record<string, MetricDefinition> = {
   http_request_duration_seconds: {
@@ -64,6 +66,23 @@ export const METRICS: Record<string, MetricDefinition> = {
     services: ['payments'],
   },
   payment_refunds_total: { type: 'counter', labels: [], services: ['payments'] },
+  emails_sent_total: {
+    type: 'counter',
+    labels: ['kind', 'result'],
+    values: {
+      kind: ['receipt', 'ticket-sold', 'reservation-expired', 'refund', 'welcome'],
+      result: ['sent', 'failed', 'skipped'],
+    },
+    services: ['notifications'],
+  },
+  emails_pending: { type: 'gauge', labels: [], services: ['notifications'] },
+  emails_oldest_pending_age_seconds: { type: 'gauge', labels: [], services: ['notifications'] },
+  email_send_attempts_total: {
+    type: 'counter',
+    labels: ['result'],
+    values: { result: ['ok', 'retry', 'permanent'] },
+    services: ['notifications'],
+  },
   // prom-client's default Node process metrics (those the dashboard uses).
   process_cpu_seconds_total: { type: 'counter', labels: [], services: EVERY_SERVICE },
   process_resident_memory_bytes: { type: 'gauge', labels: [], services: EVERY_SERVICE },

@@ -118,6 +118,8 @@ const EXPECTED_ALERTS = [
   'TicketingConsumerPendingGrowing',
   'TicketingEventDeadLettered',
   'TicketingExpirationsLate',
+  'TicketingEmailsFailing',
+  'TicketingEmailsDelayed',
 ];
 
 const alertRuleSchema = z
@@ -160,7 +162,7 @@ describe.each(Object.keys(renders))('kubectl kustomize %s', (renderName) => {
     }
   });
 
-  it("the ServiceMonitor scrapes exactly the five services' /metrics on their port http every 15 s", () => {
+  it("the ServiceMonitor scrapes exactly the six services' /metrics on their port http every 15 s", () => {
     const [monitor] = ofKind(objects, 'ServiceMonitor');
     const { spec } = serviceMonitorSchema.parse(monitor);
     const selected = services.filter((service) => selects(spec.selector, service.metadata.labels));
@@ -179,7 +181,7 @@ describe.each(Object.keys(renders))('kubectl kustomize %s', (renderName) => {
     }
   });
 
-  it("annotates the five services' pods for scraping on their http port, and not the client's", () => {
+  it("annotates the six services' pods for scraping on their http port, and not the client's", () => {
     for (const deployment of ofKind(objects, 'Deployment')) {
       const { name } = deployment.metadata;
       const annotations = deployment.spec.template.metadata.annotations ?? {};
@@ -349,6 +351,9 @@ const REQUIRED_PANELS: Record<string, { row: string; series: string[]; pattern?:
   'Expiration queue': { row: 'Expirations', series: ['expiration_queue_jobs'], pattern: /by \(state\)/ },
   'Payment attempts by outcome': { row: 'Payments', series: ['payment_attempts_total'], pattern: /by \(outcome\)/ },
   Refunds: { row: 'Payments', series: ['payment_refunds_total'] },
+  'Emails by kind and result': { row: 'Emails', series: ['emails_sent_total'], pattern: /by \(kind, result\)/ },
+  'SMTP attempts by result': { row: 'Emails', series: ['email_send_attempts_total'], pattern: /by \(result\)/ },
+  'Email backlog': { row: 'Emails', series: ['emails_pending', 'emails_oldest_pending_age_seconds'] },
 };
 
 describe('the Grafana dashboard (dashboards/ticketing.json)', () => {

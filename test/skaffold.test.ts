@@ -4,10 +4,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
 import { parseAllDocuments, parseDocument } from 'yaml';
+import { SERVICE_NAMES } from '../local/stack/src/services';
 
 const repoRoot = path.resolve(__dirname, '..');
 const SCHEMA_FILE = path.join(repoRoot, 'infra/schemas/skaffold-v4beta14.json');
-const COMPONENTS = ['auth', 'tickets', 'orders', 'payments', 'expiration', 'client'];
+const COMPONENTS = [...SERVICE_NAMES, 'client'];
 
 interface Artifact {
   image: string;

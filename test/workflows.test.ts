@@ -6,8 +6,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments, parseDocument } from 'yaml';
+import { SERVICE_NAMES } from '../local/stack/src/services';
 
 const repoRoot = path.resolve(__dirname, '..');
+/** What is built into an image and deployed: the services, then the web client. */
+const COMPONENTS = [...SERVICE_NAMES, 'client'];
 const workflowsDir = path.join(repoRoot, '.github/workflows');
 
 interface Step {
@@ -84,7 +87,7 @@ test('the reusable test workflow installs the servers and runs jest against a re
 });
 
 const folderWorkflows: [string, string, string[]][] = [
-  ...['auth', 'tickets', 'orders', 'payments', 'expiration', 'client'].map((service): [string, string, string[]] => [
+  ...COMPONENTS.map((service): [string, string, string[]] => [
     `test-${service}.yml`,
     service,
     [`${service}/**`, 'common/**', 'local/**'],
@@ -126,7 +129,6 @@ test('publish-common.yml publishes @ticketing/common from common-v* tags with th
 // The deployment workflows: images built on pull requests, pushed and deployed from main, and run
 // end to end on a kind cluster. Checked offline with action-validator (GitHub's workflow schema,
 // as WebAssembly) and against the repository they name.
-const COMPONENTS = ['auth', 'tickets', 'orders', 'payments', 'expiration', 'client'];
 const actionValidator = require.resolve('@action-validator/cli/cli.mjs');
 
 function validateWorkflow(file: string): { status: number | null; output: string } {
@@ -170,7 +172,7 @@ function expandedText(file: string): string {
 function namedPaths(file: string): string[] {
   const workflow = readWorkflow(file);
   const filters = Object.values(workflow.on).flatMap((trigger) => trigger?.paths ?? []);
-  const TOP_LEVEL = '(?:\\.github|auth|tickets|orders|payments|expiration|client|common|local|infra|scripts|test)';
+  const TOP_LEVEL = `(?:\\.github|${COMPONENTS.join('|')}|common|local|infra|scripts|test)`;
   const inText = [...expandedText(file).matchAll(new RegExp(`(?<![\\w/.:@-])(?:\\./)?(${TOP_LEVEL}/[\\w./*-]*)`, 'g'))]
     .map((match) => match[1])
     // Not the first step of a URL (github.com/.../test/...) nor an image name (ticketing/auth).
