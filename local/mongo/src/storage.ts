@@ -554,7 +554,9 @@ export class Storage {
     const ids = lookup('_id');
     if (ids) return new Set(ids);
     for (const index of collection.indexes.values()) {
-      if (index.spec.partialFilterExpression || index.spec.sparse) continue;
+      // A sparse index holds every document with a non-null value on its fields, as these equalities require.
+      const partial = index.spec.partialFilterExpression;
+      if (partial && !impliesPartialFilter(filter.equalities, partial)) continue;
       const perField = index.fields.map(lookup);
       if (perField.some((keys) => keys === undefined)) continue;
       let keys = [''];
@@ -797,6 +799,30 @@ function indexOptions(spec: IndexSpec): Doc {
     partialFilterExpression: spec.partialFilterExpression ?? null,
     expireAfterSeconds: spec.expireAfterSeconds ?? null,
   };
+}
+
+/**
+ * Whether every document matching the query's equalities satisfies a partial index's filter, so
+ * that the index holds them all: each condition of the filter is an equality or `$in` on a path
+ * the query binds to values among those.
+ */
+function impliesPartialFilter(equalities: Map<string, Value[]>, partial: Doc): boolean {
+  return Object.entries(partial).every(([path, condition]) => {
+    if (path.startsWith('$')) return false;
+    let allowed: Value[] = [condition];
+    if (isPlainObject(condition) && Object.keys(condition).some((key) => key.startsWith('$'))) {
+      const operators = Object.keys(condition);
+      if (operators.length !== 1) return false;
+      if (operators[0] === '$eq') allowed = [condition.$eq];
+      else if (operators[0] === '$in' && Array.isArray(condition.$in)) allowed = condition.$in;
+      else return false;
+    }
+    const allowedKeys = new Set(allowed.filter(isIndexableEquality).map(valueKey));
+    const wanted = equalities.get(path);
+    return (
+      wanted !== undefined && wanted.every((value) => isIndexableEquality(value) && allowedKeys.has(valueKey(value)))
+    );
+  });
 }
 
 function isIndexableEquality(value: Value): boolean {
