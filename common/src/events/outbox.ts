@@ -61,13 +61,15 @@ export interface OutboxOptions {
 /**
  * The transactional outbox: a service's state changes and the events describing
  * them commit in one MongoDB transaction, so a crash can delay an event but never
- * lose it. Events are published right after the commit when NATS is up; whatever
- * is left is published by the `OutboxRelay`.
+ * lose it. Events are published right after the commit when NATS is up, in the
+ * background and in commit order; whatever is left is published by the `OutboxRelay`.
  */
 export class Outbox {
   readonly model: Model<OutboxRecord>;
   private readonly logger: BusLogger;
   private readonly bus: Bus | undefined;
+  /** The publishing of committed events, one transaction's after the other's. */
+  private publishing: Promise<void> = Promise.resolve();
 
   constructor(options: OutboxOptions) {
     this.model = outboxModel(options.connection);
@@ -78,7 +80,8 @@ export class Outbox {
   /**
    * Runs `work` in a transaction (retried as a whole on transient errors, so it
    * must only write through `session`); the events it records are inserted in the
-   * same transaction. Resolves with `work`'s result once committed.
+   * same transaction. Resolves with `work`'s result once committed, without waiting for its
+   * events to be published (see publishAfterCommit).
    */
   async transaction<T>(work: (session: ClientSession, record: RecordEvent) => Promise<T>): Promise<T> {
     let records: OutboxRecord[] = [];
@@ -103,14 +106,32 @@ export class Outbox {
       return value;
     });
     crashAfterCommitIfTriggered(records.map((record) => record.subject));
-    if (this.bus?.isConnected()) {
+    this.publishAfterCommit(records);
+    return result;
+  }
+
+  /**
+   * Publishes a committed transaction's events in the background, after those of the transactions
+   * committed before it, so that the request or event that made them is answered without waiting
+   * for NATS. The guarantee is the commit's: an event whose publishing fails, or is cut short by a
+   * crash, is still in the outbox, and the relay publishes it.
+   */
+  private publishAfterCommit(records: OutboxRecord[]): void {
+    const bus = this.bus;
+    if (!bus || records.length === 0) return;
+    this.publishing = this.publishing.then(async () => {
+      if (!bus.isConnected()) return;
       try {
-        await this.publish(this.bus, records);
+        await this.publish(bus, records);
       } catch (err) {
         this.logger.warn({ err }, 'could not publish after commit, leaving events to the outbox relay');
       }
-    }
-    return result;
+    });
+  }
+
+  /** Resolves once the events of every transaction committed so far were published, or left to the relay. */
+  async flush(): Promise<void> {
+    await this.publishing;
   }
 
   /** Publishes up to `limit` unpublished records, oldest first; returns how many. */
@@ -129,13 +150,21 @@ export class Outbox {
   }
 
   private async publish(bus: Bus, records: OutboxRecord[]): Promise<void> {
-    for (const record of records) {
-      // Validated when recorded; publishing as stored keeps an old record from blocking the relay.
-      await publishEventPayload(bus, record.subject, record.data, record._id.toHexString(), {
-        traceparent: record.traceparent,
-        tracestate: record.tracestate,
-      });
-      await this.model.updateOne({ _id: record._id }, { $set: { publishedAt: new Date() } });
+    const published: mongoose.Types.ObjectId[] = [];
+    try {
+      for (const record of records) {
+        // Validated when recorded; publishing as stored keeps an old record from blocking the relay.
+        await publishEventPayload(bus, record.subject, record.data, record._id.toHexString(), {
+          traceparent: record.traceparent,
+          tracestate: record.tracestate,
+        });
+        published.push(record._id);
+      }
+    } finally {
+      // One write for the batch: what was published before a failure is not published again.
+      if (published.length > 0) {
+        await this.model.updateMany({ _id: { $in: published } }, { $set: { publishedAt: new Date() } });
+      }
     }
   }
 }

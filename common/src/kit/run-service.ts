@@ -160,7 +160,15 @@ async function startService<Env extends z.ZodRawShape>(
     metrics.watchOutbox(runtime.outbox);
     const relay = new OutboxRelay({ outbox: runtime.outbox, bus: runtime.bus });
     relay.start();
-    steps.unshift({ name: 'outbox relay', run: () => relay.stop() });
+    const outbox = runtime.outbox;
+    steps.unshift({
+      name: 'outbox relay',
+      run: async () => {
+        await relay.stop();
+        // The events of the last requests, published in the background: before NATS is drained.
+        await outbox.flush();
+      },
+    });
   }
   // Background tasks first: listeners may hand work to them (expiration's queue), and they stop after.
   const tasks = (await options.background?.(runtime)) ?? [];
