@@ -57,7 +57,8 @@ export interface TicketJson {
   createdAt?: string;
 }
 
-type StoredTicket = TicketFields & { _id: mongoose.Types.ObjectId };
+/** A ticket as stored: what a lean read returns. */
+export type StoredTicket = TicketFields & { _id: mongoose.Types.ObjectId };
 
 function toEventData(ticket: StoredTicket): TicketUpdatedEvent['data'] {
   return {
@@ -71,7 +72,8 @@ function toEventData(ticket: StoredTicket): TicketUpdatedEvent['data'] {
   };
 }
 
-function toTicketJson(ticket: StoredTicket): TicketJson {
+/** What the API shows of a ticket: a document's toJSON, and what the read routes send from lean reads. */
+export function toTicketJson(ticket: StoredTicket): TicketJson {
   return {
     ...toEventData(ticket),
     ...(ticket.reservedUntil ? { reservedUntil: ticket.reservedUntil.toISOString() } : {}),

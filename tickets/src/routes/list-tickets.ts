@@ -10,7 +10,7 @@ import {
 import { Router } from 'express';
 import { matchedData, query } from 'express-validator';
 import type { QueryFilter } from 'mongoose';
-import { Ticket, type TicketFields } from '../models/ticket';
+import { Ticket, toTicketJson, type StoredTicket, type TicketFields } from '../models/ticket';
 
 export const MAX_SEARCH_LENGTH = 200;
 
@@ -51,7 +51,8 @@ listTicketsRouter.get(
 
     const rows = await Ticket.find(filter)
       .sort({ _id: -1 })
-      .limit(page.limit + 1);
-    sendPage(req, res, rows, page);
+      .limit(page.limit + 1)
+      .lean<StoredTicket[]>();
+    sendPage(req, res, rows.map(toTicketJson), page);
   },
 );
