@@ -1,12 +1,3 @@
-const path = require('path');
-
-const base = require('../jest.base.js')(__dirname);
-
-// The mail sink the tests send to, resolved to its sources like the other workspace packages.
-module.exports = {
-  ...base,
-  moduleNameMapper: {
-    ...base.moduleNameMapper,
-    '^@ticketing/mail-sink$': path.join(__dirname, '../local/mail/src'),
-  },
-};
+// Each test file starts NATS, the database engine, the mail sink and the listeners, and waits on
+// SMTP retries and redeliveries: on a busy machine that outlasts jest's default of 5 s.
+module.exports = require('../jest.base.js')(__dirname, { testTimeout: 30_000 });

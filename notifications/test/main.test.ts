@@ -80,8 +80,12 @@ it('emails a new account, serves the preferences, and exits 0 on SIGTERM', async
     });
     expect(welcome.html).toContain('href="https://tix.test"');
     expect((await fetch(`${base}/api/notifications/preferences`)).status).toBe(401);
-    const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toContain('emails_sent_total{kind="welcome",result="sent",service="notifications"} 1');
+    // Counted once the sender has recorded it sent, right after the server took it.
+    await waitFor(async () =>
+      (await (await fetch(`${base}/metrics`)).text()).includes(
+        'emails_sent_total{kind="welcome",result="sent",service="notifications"} 1',
+      ),
+    );
 
     service.child.kill('SIGTERM');
     expect(await service.exited).toBe(0);

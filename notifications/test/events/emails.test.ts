@@ -122,6 +122,8 @@ it('welcomes a new account', async () => {
   expect(welcome).toMatchObject({ subject: 'Welcome to Ticketing', messageId: `<${eventId}.welcome@ticketing.local>` });
   expect(welcome.text).toContain(`Your account ${user.email} is ready.`);
   expect(welcome.html).toContain('href="https://ticketing.test"');
+  // The server has it; the sender marks it sent right after.
+  await ctx.settled();
   expect(await Email.findById(`${eventId}.welcome`).lean()).toMatchObject({
     status: EmailStatus.Sent,
     to: user.email,
