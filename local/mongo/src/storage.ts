@@ -159,7 +159,10 @@ function indexValues(doc: Doc, field: string): (Value | typeof MISSING)[] {
 export class Collection {
   readonly records = new Map<string, DocRecord>();
   readonly indexes = new Map<string, Index>();
-  /** Ids changed while transactions run, so index lookups at an older snapshot still find them. */
+  /**
+   * Ids changed while transactions run, with the sequence number of their last change, oldest
+   * first, so index lookups at an older snapshot still find them.
+   */
   readonly recentlyChanged = new Map<string, number>();
   /** The `_id` index as an order: the latest committed documents by `_id`. */
   readonly idOrder = new OrderedIndex(['_id'], [1]);
@@ -668,7 +671,10 @@ export class Storage {
     for (const index of collection.indexes.values()) index.update(idKey, old, doc);
     collection.idOrder.update(idKey, old, doc);
     record.versions.push({ seq, doc });
-    if (this.active.size > 0) collection.recentlyChanged.set(idKey, seq);
+    if (this.active.size > 0) {
+      collection.recentlyChanged.delete(idKey);
+      collection.recentlyChanged.set(idKey, seq);
+    }
     this.journalOps.push(
       doc
         ? { op: 'put', db: collection.db, coll: collection.name, doc }
@@ -714,9 +720,14 @@ export class Storage {
       for (const idKey of ids) if (prune(collection, idKey)) ids.delete(idKey);
       if (ids.size === 0) this.garbage.delete(collection);
     }
-    if (this.active.size === 0) {
-      for (const collections of this.databases.values())
-        for (const collection of collections.values()) collection.recentlyChanged.clear();
+    // Changes at or before the oldest running snapshot are in every running transaction's view.
+    for (const collections of this.databases.values()) {
+      for (const collection of collections.values()) {
+        for (const [idKey, seq] of collection.recentlyChanged) {
+          if (seq > oldestSnapshot) break;
+          collection.recentlyChanged.delete(idKey);
+        }
+      }
     }
   }
 

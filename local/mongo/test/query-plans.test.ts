@@ -224,6 +224,14 @@ describe('query planner agrees with a full scan', () => {
         storage.insert(collection, doc, other);
         w.ids.push(doc._id);
       }
+      for (let i = 0; i < 30; i++) {
+        const id = w.pick(w.ids);
+        const idKey = idKeyOf(id);
+        const current = storage.findById(collection, id, other);
+        if (!current || txn.writes.get(collection)?.has(idKey) || other.writes.get(collection)?.has(idKey)) continue;
+        if (w.next() < 0.3) storage.delete(collection, idKey, other);
+        else storage.replace(collection, idKey, { ...randomDoc(w, options), _id: current._id }, other);
+      }
       storage.commit(other);
       expect(checkQueries(w, storage, collection, txn)).toBe(40);
       expect(checkQueries(w, storage, collection)).toBe(40);
