@@ -1,8 +1,8 @@
 // jest globalSetup of the client project: makes the client's production build when it is stale,
-// before any test file runs. Two test files start the client (the browser journeys and
-// local/stack/test/client.test.ts), and the stack builds a stale client when it starts it: in two
-// jest workers side by side, the second build would wait for the first, then delete its output
-// under the server the first file had started.
+// before any test file runs. Three test files start the client (the browser journeys, the account
+// page's test and local/stack/test/client.test.ts), and the stack builds a stale client when it
+// starts it: in two jest workers side by side, the second build would wait for the first, then
+// delete its output under the server the first file had started.
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
