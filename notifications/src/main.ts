@@ -2,13 +2,7 @@ import { runService, type ServiceMetrics } from '@ticketing/common';
 import { createApp } from './app';
 import { mailSettingsOf, notificationsEnv } from './config';
 import { createSmtpTransport, startEmailSender } from './email-sender';
-import { OrderCancelledListener } from './events/listeners/order-cancelled-listener';
-import { OrderCompletedListener } from './events/listeners/order-completed-listener';
-import { OrderCreatedListener } from './events/listeners/order-created-listener';
-import { PaymentRefundedListener } from './events/listeners/payment-refunded-listener';
-import { TicketCreatedListener } from './events/listeners/ticket-created-listener';
-import { TicketUpdatedListener } from './events/listeners/ticket-updated-listener';
-import { UserCreatedListener } from './events/listeners/user-created-listener';
+import { notificationListeners } from './events/listeners';
 import { NotificationMetrics } from './metrics';
 
 let metrics: NotificationMetrics | undefined;
@@ -31,19 +25,12 @@ void runService({
       readinessChecks,
       metrics: notificationMetrics(runtime),
     }),
-  listeners: (runtime) => {
-    const options = { serviceName: runtime.name };
-    const deps = { settings: mailSettingsOf(runtime.config), metrics: notificationMetrics(runtime) };
-    return [
-      new UserCreatedListener(runtime.bus!, options, deps),
-      new TicketCreatedListener(runtime.bus!, options),
-      new TicketUpdatedListener(runtime.bus!, options),
-      new OrderCreatedListener(runtime.bus!, options),
-      new OrderCompletedListener(runtime.bus!, options, deps),
-      new OrderCancelledListener(runtime.bus!, options, deps),
-      new PaymentRefundedListener(runtime.bus!, options, deps),
-    ];
-  },
+  listeners: (runtime) =>
+    notificationListeners(
+      runtime.bus!,
+      { serviceName: runtime.name },
+      { settings: mailSettingsOf(runtime.config), metrics: notificationMetrics(runtime) },
+    ),
   background: (runtime) => [
     startEmailSender({
       transport: createSmtpTransport(runtime.config.SMTP_URL),

@@ -15,9 +15,9 @@ import {
   type BackgroundTask,
   type Bus,
   type EventData,
+  type BaseEvent,
   type Listener,
   type ListenerOptions,
-  type TicketingEvent,
 } from '@ticketing/common';
 import {
   captureLogs,
@@ -34,13 +34,7 @@ import mongoose from 'mongoose';
 import { createApp } from '../src/app';
 import { parseMailSender, type MailSettings } from '../src/config';
 import { createSmtpTransport, startEmailSender, type EmailSenderOptions } from '../src/email-sender';
-import { OrderCancelledListener } from '../src/events/listeners/order-cancelled-listener';
-import { OrderCompletedListener } from '../src/events/listeners/order-completed-listener';
-import { OrderCreatedListener } from '../src/events/listeners/order-created-listener';
-import { PaymentRefundedListener } from '../src/events/listeners/payment-refunded-listener';
-import { TicketCreatedListener } from '../src/events/listeners/ticket-created-listener';
-import { TicketUpdatedListener } from '../src/events/listeners/ticket-updated-listener';
-import { UserCreatedListener } from '../src/events/listeners/user-created-listener';
+import { notificationListeners } from '../src/events/listeners';
 import { NotificationMetrics } from '../src/metrics';
 import { Email, EmailStatus } from '../src/models/email';
 import { Order } from '../src/models/order';
@@ -70,23 +64,10 @@ const TEST_SENDER_OPTIONS: Pick<EmailSenderOptions, 'intervalMs' | 'retryBaseMs'
   leaseMs: 10_000,
 };
 
-/** The listeners of main.ts, built with the test options. */
-export function notificationListeners(bus: Bus, deps: NotificationDependencies): Listener<TicketingEvent>[] {
-  return [
-    new UserCreatedListener(bus, TEST_LISTENER_OPTIONS, deps),
-    new TicketCreatedListener(bus, TEST_LISTENER_OPTIONS),
-    new TicketUpdatedListener(bus, TEST_LISTENER_OPTIONS),
-    new OrderCreatedListener(bus, TEST_LISTENER_OPTIONS),
-    new OrderCompletedListener(bus, TEST_LISTENER_OPTIONS, deps),
-    new OrderCancelledListener(bus, TEST_LISTENER_OPTIONS, deps),
-    new PaymentRefundedListener(bus, TEST_LISTENER_OPTIONS, deps),
-  ] as Listener<TicketingEvent>[];
-}
-
 /** One instance of the service's event side, as main.ts runs it: every listener and an email sender. */
 export interface Replica {
   bus: Bus;
-  listeners: Listener<TicketingEvent>[];
+  listeners: Listener<BaseEvent>[];
   sender: BackgroundTask;
   stop(): Promise<void>;
 }
@@ -156,7 +137,7 @@ export async function startNotificationsTestContext(): Promise<NotificationsTest
       logger: logs.logger,
       ...TEST_SENDER_OPTIONS,
     });
-    const listeners = notificationListeners(bus, deps);
+    const listeners = notificationListeners(bus, TEST_LISTENER_OPTIONS, deps);
     for (const listener of listeners) await listener.listen();
     const replica: Replica = {
       bus,
