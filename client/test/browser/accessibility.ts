@@ -13,7 +13,9 @@ interface Violation {
 
 /** The serious and critical violations axe finds on the page, as `rule (impact): help at selector, ...`. */
 export async function accessibilityViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axe.source });
+  // Evaluated through the DevTools protocol, which no Content-Security-Policy governs: a script
+  // element added to the page would be refused by a strict policy (the local mail inbox's allows no script).
+  await page.evaluate(axe.source);
   const violations = await page.evaluate(async (): Promise<Violation[]> => {
     const { axe: injected } = window as unknown as { axe: typeof axe };
     const results = await injected.run(document, { resultTypes: ['violations'] });

@@ -1,6 +1,7 @@
 // People using the marketplace in a real browser (Chromium through playwright-core), against the
 // whole system on this machine: two replicas of every service behind the gateway, the client's
-// production build, and a short reservation window so that an order can be watched expiring.
+// production build, the local mail inbox where every email goes, and a short reservation window so
+// that an order can be watched expiring.
 // One stack for every journey, and one file, so that the client is started by one test file here.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,11 +13,13 @@ import { Browsing, clearScreenshots, launchBrowser, PHONE, screenshot, STEP_TIME
 import {
   buyTicket,
   CARDS,
+  emailChoice,
   fitsItsWidth,
   header,
   listTicket,
   markDocument,
   isSameDocument,
+  openEmail,
   orderRequests,
   orderStatus,
   PASSWORD,
@@ -27,6 +30,7 @@ import {
   signUp,
   submitCredentials,
   ticketInList,
+  waitForEmail,
   waitForPath,
   waitUntilSignedIn,
   waitUntilSignedOut,
@@ -34,9 +38,11 @@ import {
 
 /** Long enough to buy and pay, short enough to watch an order expire. */
 const RESERVATION_SECONDS = 8;
-// Ten service processes, the client (built before this file runs, see test/build-client.ts; else here).
+// Twelve service processes, the client (built before this file runs, see test/build-client.ts; else here).
 const STACK_START_TIMEOUT_MS = 180_000;
 const JOURNEY_TIMEOUT_MS = 60_000;
+/** The accessibility journey visits every page of the site, the local mail inbox's too, one after the other. */
+const SCAN_JOURNEY_TIMEOUT_MS = 120_000;
 
 let dataDir: string;
 let stack: Stack | undefined;
@@ -95,14 +101,15 @@ test.each([
     await screenshot(seller, `1-${device}-1-ticket-listed`);
 
     const buyer = await person(screen);
-    await signUp(buyer, `buyer-1-${device}@example.com`);
+    const buyerEmail = `buyer-1-${device}@example.com`;
+    await signUp(buyer, buyerEmail);
     await searchTickets(buyer, title.toLowerCase());
     await screenshot(buyer, `1-${device}-2-search`);
     await ticketInList(buyer, title).click();
     await waitForPath(buyer, ticketPath);
     // The order page follows the order through its event stream: it never reads it again.
     const requests = orderRequests(buyer);
-    await buyTicket(buyer);
+    const orderPath = await buyTicket(buyer);
     await screenshot(buyer, `1-${device}-3-order-awaiting-payment`);
     if (device === 'phone') expect(await fitsItsWidth(buyer)).toBe(true);
 
@@ -114,6 +121,24 @@ test.each([
     expect(await isSameDocument(buyer)).toBe(true);
     expect(requests).toEqual({ eventStreams: 1, reads: 0 });
     await screenshot(buyer, `1-${device}-4-order-paid`);
+
+    // The buyer's receipt, in the local inbox where every email of the stack goes.
+    const orderId = orderPath.slice('/orders/'.length);
+    const receipt = await waitForEmail(buyer, buyerEmail, `Your receipt for ${title}`);
+    expect(receipt.to).toEqual([buyerEmail]);
+    expect(receipt.text).toContain(title);
+    expect(receipt.text).toContain(orderId);
+    expect(receipt.text).toContain(`${stack!.url}${orderPath}`);
+    expect(await openEmail(buyer, receipt.subject)).toBe(`/mail/messages/${receipt.id}`);
+    const receiptHtml = buyer.frameLocator('iframe[title="The HTML part of the message"]');
+    // Its details, shown (the preview text mail clients list it with is in the HTML too, hidden).
+    await receiptHtml.getByText(title, { exact: true }).waitFor();
+    await receiptHtml.getByText(orderId, { exact: true }).waitFor();
+    expect(await receiptHtml.getByRole('link', { name: 'View your order' }).getAttribute('href')).toBe(
+      `${stack!.url}${orderPath}`,
+    );
+    await buyer.locator('pre').filter({ hasText: orderId }).waitFor();
+    await screenshot(buyer, `1-${device}-5-receipt`);
 
     // Gone from the tickets for sale.
     await searchTickets(buyer, title);
@@ -128,14 +153,14 @@ test.each([
     await reloadUntilShown(seller, listing.getByText('Sold', { exact: true }));
     expect(await listing.getByRole('link', { name: `Edit ${title}` }).count()).toBe(0);
     expect(await listing.getByRole('button').count()).toBe(0);
-    await screenshot(seller, `1-${device}-5-my-listings-sold`);
+    await screenshot(seller, `1-${device}-6-my-listings-sold`);
     if (device === 'phone') expect(await fitsItsWidth(seller)).toBe(true);
 
     await seller.goto(`${ticketPath}/edit`);
     await seller.getByRole('status').getByText('This ticket has been sold, so it can no longer be changed.').waitFor();
     expect(await seller.getByLabel('Title').count()).toBe(0);
     expect(await seller.getByRole('button', { name: 'Save changes' }).count()).toBe(0);
-    await screenshot(seller, `1-${device}-6-edit-refused`);
+    await screenshot(seller, `1-${device}-7-edit-refused`);
   },
   JOURNEY_TIMEOUT_MS,
 );
@@ -361,13 +386,24 @@ test(
     await scan(buyer, 'order paid');
     await buyer.goto('/orders');
     await scan(buyer, 'my orders');
+    await buyer.goto('/account');
+    await scan(buyer, 'my account');
+    await emailChoice(buyer, 'Welcome and news from Ticketing').uncheck();
+    await buyer.getByRole('button', { name: 'Save email settings' }).click();
+    await buyer.getByRole('status').filter({ hasText: 'Your email settings are saved.' }).waitFor();
+    await scan(buyer, 'my account, saved');
+    const receipt = await waitForEmail(buyer, 'buyer-6@example.com', 'Your receipt for Poetry slam');
+    await openEmail(buyer, receipt.subject);
+    await scan(buyer, 'an email in the local mail inbox');
+    await buyer.goto('/mail');
+    await scan(buyer, 'local mail inbox');
     await buyer.goto(expiringOrderPath);
     await orderStatus(buyer, 'Expired').waitFor({ timeout: RESERVATION_SECONDS * 1000 + STEP_TIMEOUT_MS });
     await scan(buyer, 'order expired');
 
     expect(violations).toEqual({});
   },
-  JOURNEY_TIMEOUT_MS,
+  SCAN_JOURNEY_TIMEOUT_MS,
 );
 
 test(
@@ -377,12 +413,49 @@ test(
     await developer.goto('/api');
     const docsLinks = developer.getByRole('link', { name: 'docs', exact: true });
     const docsPaths = await docsLinks.evaluateAll((links) => links.map((link) => link.getAttribute('href')!));
-    expect(docsPaths).toEqual(['/api/users/docs', '/api/tickets/docs', '/api/orders/docs', '/api/payments/docs']);
+    expect(docsPaths).toEqual([
+      '/api/users/docs',
+      '/api/tickets/docs',
+      '/api/orders/docs',
+      '/api/payments/docs',
+      '/api/notifications/docs',
+    ]);
     for (const docsPath of docsPaths) {
       await developer.goto(docsPath);
       // Rendered by Swagger UI's scripts, which run only if the policy lets them.
       await developer.locator('.opblock').first().waitFor();
     }
+  },
+  JOURNEY_TIMEOUT_MS,
+);
+
+test(
+  '8. a seller turns off the emails saying their tickets sold, on their account page; after a reload it is still off',
+  async () => {
+    const visitor = await person();
+    await visitor.goto('/account');
+    await waitForPath(visitor, '/auth/signin?next=%2Faccount');
+
+    const seller = await person();
+    await signUp(seller, 'seller-8@example.com');
+    await header(seller).getByRole('link', { name: 'My account' }).click();
+    await waitForPath(seller, '/account');
+    await seller.getByRole('heading', { name: 'Your account' }).waitFor();
+    await seller.getByRole('main').getByText('seller-8@example.com').waitFor();
+    const ticketSold = emailChoice(seller, 'A ticket I am selling has been sold');
+    expect(await ticketSold.isChecked()).toBe(true);
+    await ticketSold.uncheck();
+    await seller.getByRole('button', { name: 'Save email settings' }).click();
+    await seller.getByRole('status').filter({ hasText: 'Your email settings are saved.' }).waitFor();
+    expect(await ticketSold.isChecked()).toBe(false);
+    await screenshot(seller, '8-1-ticket-sold-emails-off');
+
+    await seller.reload();
+    await seller.getByRole('heading', { name: 'Email notifications' }).waitFor();
+    expect(await ticketSold.isChecked()).toBe(false);
+    expect(await emailChoice(seller, 'My reservation ran out before I paid').isChecked()).toBe(true);
+    expect(await emailChoice(seller, 'Welcome and news from Ticketing').isChecked()).toBe(true);
+    expect(await seller.getByText('Your email settings are saved.').count()).toBe(0);
   },
   JOURNEY_TIMEOUT_MS,
 );

@@ -156,3 +156,47 @@ export function orderRequests(page: Page): OrderRequests {
 export function fitsItsWidth(page: Page): Promise<boolean> {
   return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 }
+
+/** A message of the local mail inbox, as its JSON listing (/mail/api/messages) gives it. */
+export interface InboxMessage {
+  id: string;
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/**
+ * Waits until the local mail inbox holds the message to `to` with this subject, asking the inbox's
+ * JSON listing through the gateway as a person would check their mailbox, and answers it. Emails are
+ * sent after the events that cause them, so it polls, for a step's time at most.
+ */
+export async function waitForEmail(page: Page, to: string, subject: string): Promise<InboxMessage> {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  for (;;) {
+    const response = await page.request.get(`/mail/api/messages?to=${encodeURIComponent(to)}`);
+    if (!response.ok()) throw new Error(`The inbox's listing answered ${response.status()}: ${await response.text()}`);
+    const { messages } = (await response.json()) as { messages: InboxMessage[] };
+    const found = messages.find((message) => message.subject === subject);
+    if (found) return found;
+    if (Date.now() > deadline) {
+      const subjects = messages.map((message) => `“${message.subject}”`).join(', ') || 'nothing';
+      throw new Error(`No email “${subject}” to ${to} after ${STEP_TIMEOUT_MS} ms; they have ${subjects}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** Opens the local mail inbox and, from it, the message with this subject; answers its page's path. */
+export async function openEmail(page: Page, subject: string): Promise<string> {
+  await page.goto('/mail');
+  await page.getByRole('heading', { name: 'Local mail inbox' }).waitFor();
+  await page.getByRole('link', { name: subject, exact: true }).click();
+  await page.getByRole('heading', { name: subject, exact: true }).waitFor();
+  return pathOf(page);
+}
+
+/** The account page's checkbox for one of the optional emails, by its label. */
+export function emailChoice(page: Page, label: string): Locator {
+  return page.getByRole('group', { name: 'Email me when' }).getByRole('checkbox', { name: label });
+}
