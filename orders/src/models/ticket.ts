@@ -1,4 +1,4 @@
-import { TicketStatus } from '@ticketing/common';
+import { insertReplicaIfAbsent, TicketStatus } from '@ticketing/common';
 import mongoose, { Schema, type HydratedDocument, type Model } from 'mongoose';
 
 /** The orders service's copy of a ticket, kept up to date from ticket.created / ticket.updated. */
@@ -62,7 +62,7 @@ ticketSchema.method('isOwnedBy', function isOwnedBy(this: TicketDoc, userId: str
 
 ticketSchema.static('insertIfNew', async function insertIfNew(attrs: TicketAttrs): Promise<void> {
   const { id, ...fields } = attrs;
-  await this.updateOne({ _id: id }, { $setOnInsert: fields }, { upsert: true });
+  await insertReplicaIfAbsent(this, id, fields);
 });
 
 export const Ticket = mongoose.model<TicketFields, TicketModel>('Ticket', ticketSchema);

@@ -1,4 +1,11 @@
-import { Listener, Subjects, type Bus, type ListenerOptions, type UserCreatedEvent } from '@ticketing/common';
+import {
+  insertReplicaIfAbsent,
+  Listener,
+  Subjects,
+  type Bus,
+  type ListenerOptions,
+  type UserCreatedEvent,
+} from '@ticketing/common';
 import { welcomeEmail } from '../../emails/welcome';
 import { Email, EmailKind, SkipReason } from '../../models/email';
 import { User } from '../../models/user';
@@ -50,7 +57,7 @@ export class UserCreatedListener extends Listener<UserCreatedEvent> {
     );
     let inserted = false;
     await User.db.transaction(async (session) => {
-      await User.updateOne({ _id: data.id }, { $setOnInsert: { email: data.email } }, { upsert: true, session });
+      await insertReplicaIfAbsent(User, data.id, { email: data.email }, session);
       inserted = await insertEmail(record, session);
     });
     countRecorded(this.deps.metrics, record, inserted);

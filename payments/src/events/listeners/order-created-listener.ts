@@ -1,4 +1,4 @@
-import { Listener, Subjects, type OrderCreatedEvent } from '@ticketing/common';
+import { insertReplicaIfAbsent, Listener, Subjects, type OrderCreatedEvent } from '@ticketing/common';
 import { Order } from '../../models/order';
 
 /** Keeps a copy of each new order: what payments needs to charge it, check its owner and refuse it once expired. */
@@ -6,19 +6,12 @@ export class OrderCreatedListener extends Listener<OrderCreatedEvent> {
   readonly subject = Subjects.OrderCreated;
 
   async onMessage(data: OrderCreatedEvent['data']): Promise<void> {
-    // Insert-if-absent: a redelivered order.created, or one arriving after later versions, changes nothing.
-    await Order.updateOne(
-      { _id: data.id },
-      {
-        $setOnInsert: {
-          version: data.version,
-          userId: data.userId,
-          price: data.ticket.price,
-          status: data.status,
-          expiresAt: new Date(data.expiresAt),
-        },
-      },
-      { upsert: true },
-    );
+    await insertReplicaIfAbsent(Order, data.id, {
+      version: data.version,
+      userId: data.userId,
+      price: data.ticket.price,
+      status: data.status,
+      expiresAt: new Date(data.expiresAt),
+    });
   }
 }
