@@ -403,6 +403,41 @@ describe('Node.js versions', () => {
    */
   const knownExclusions: Record<string, string> = { '@nats-io/nuid': '>= 22.x' };
 
+  /**
+   * Production packages installed but never loaded by a service, with the range they declare:
+   * nopt 10 and its abbrev 5 are js-beautify's command-line parser (js-beautify/js/lib/cli.js),
+   * which comes with mjml (notifications); mjml calls js-beautify's library, which never requires
+   * them. Whatever Node.js they ask for, no service runs them.
+   */
+  const neverLoaded: Record<string, string> = {
+    nopt: '^22.22.2 || ^24.15.0 || >=26.0.0',
+    abbrev: '^22.22.2 || ^24.15.0 || >=26.0.0',
+  };
+
+  test('the packages counted as never loaded stay unloaded while notifications renders an email with mjml', () => {
+    const script = `
+      const mjml = require('mjml');
+      Promise.resolve(mjml('<mjml><mj-body><mj-section><mj-column><mj-text>Hi</mj-text></mj-column></mj-section></mj-body></mjml>'))
+        .then((result) => {
+          if (!result.html.includes('Hi')) throw new Error('mjml rendered nothing');
+          console.log(JSON.stringify(Object.keys(require.cache)));
+        });`;
+    const result = spawnSync(process.execPath, ['-e', script], {
+      cwd: path.join(repoRoot, 'notifications'),
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(0);
+    const loaded = JSON.parse(result.stdout) as string[];
+    expect(loaded.some((file) => file.includes(`${path.sep}mjml-core${path.sep}`))).toBe(true);
+    for (const name of Object.keys(neverLoaded)) {
+      expect({
+        [name]: loaded.filter((file) => file.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`)),
+      }).toEqual({
+        [name]: [],
+      });
+    }
+  });
+
   test('the repository asks for Node.js 20.19 or later, and so does every workspace that says', () => {
     expect(rootPackage.engines?.node).toBe('>=20.19');
     for (const workspace of workspaces) {
@@ -422,6 +457,7 @@ describe('Node.js versions', () => {
         const range = engines === undefined || Array.isArray(engines) ? undefined : engines.node;
         if (range === undefined) return [];
         const name = nameOf(key);
+        if (neverLoaded[name] === range) return [];
         const machinesOk = semver.satisfies(machines, range) || knownExclusions[name] === range;
         return semver.satisfies(images, range) && machinesOk ? [] : [`${name}@${lockEntry(key).version}: ${range}`];
       });
