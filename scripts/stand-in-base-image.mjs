@@ -48,6 +48,19 @@ function run(command, args, options = {}) {
   return result;
 }
 
+/**
+ * Runs a command whose output is only news when it fails: mmdebstrap's merged-usr hook reports
+ * dpkg's and apt's work on stderr even with --quiet (an upgrade of usr-is-merged from the mirror).
+ */
+function runQuietly(command, args) {
+  const result = spawnSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  if (result.status !== 0) {
+    process.stderr.write(`${result.stdout}${result.stderr}`);
+    fail(`'${command} ${args.join(' ')}' failed (exit ${result.status ?? result.signal})`);
+  }
+  return result;
+}
+
 function succeeds(command, args) {
   return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
 }
@@ -99,7 +112,7 @@ export function ensureStandInBaseImage(tag) {
   const work = mkdtempSync(path.join(tmpdir(), 'stand-in-base-'));
   try {
     const rootfs = path.join(work, 'rootfs');
-    run('mmdebstrap', [
+    runQuietly('mmdebstrap', [
       '--quiet',
       '--variant=minbase',
       ...SLIM_DPKG_OPTIONS.map((option) => `--dpkgopt=${option}`),

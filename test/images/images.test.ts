@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { waitFor } from '@ticketing/common/testing';
 import { startFakeStripe, type FakeStripe } from '@ticketing/fake-stripe';
+import { startMailSink, type MailSink } from '@ticketing/mail-sink';
 import { startGateway, type Gateway } from '../../local/stack/src/gateway';
 import { HOST, startInfrastructure, type Infrastructure } from '../../local/stack/src/infrastructure';
 import { developmentJwtKeys } from '../../local/stack/src/jwt-keys';
@@ -51,6 +52,7 @@ let engine: DockerEngine | undefined;
 let dataDir: string;
 let infrastructure: Infrastructure | undefined;
 let fakeStripe: FakeStripe | undefined;
+let mailSink: MailSink | undefined;
 let gateway: Gateway | undefined;
 const figures: Partial<Record<Component, ImageFigures>> = {};
 const plans = new Map<Component, ContainerPlan>();
@@ -70,6 +72,7 @@ afterAll(async () => {
   for (const component of COMPONENTS) docker(['rm', '--force', containerName(component)]);
   await gateway?.stop();
   await fakeStripe?.stop();
+  await mailSink?.close();
   await infrastructure?.stop();
   // While the engine still answers: the results name the base image's size.
   writeResults();
@@ -114,6 +117,13 @@ describe('the container images', () => {
     },
   );
 
+  /**
+   * Packages the repository uses for its tests that a service's production dependencies also ask
+   * for: mjml (notifications) renders with htmlnano, whose cosmiconfig names typescript an optional
+   * peer, and npm installs an optional peer that the lock file holds (as the root's devDependency).
+   */
+  const PRODUCTION_PEERS: Partial<Record<string, string[]>> = { notifications: ['typescript'] };
+
   it('keeps test-only packages out of the services images', () => {
     for (const service of SERVICE_NAMES) {
       const listing = dockerOk([
@@ -128,6 +138,7 @@ describe('the container images', () => {
         '/app/node_modules/@ticketing',
       ]);
       for (const testOnly of ['jest', 'typescript', 'mongodb-memory-server-core', 'embedded-mongo', 'supertest']) {
+        if (PRODUCTION_PEERS[service]?.includes(testOnly)) continue;
         expect({ service, found: listing.split(/\s+/).includes(testOnly) }).toEqual({ service, found: false });
       }
     }
@@ -150,9 +161,12 @@ describe('the containers, run with their Deployments settings', () => {
       secretKey: FAKE_STRIPE_SECRET_KEY,
       webhookUrl: `${gatewayUrl}/api/payments/webhook`,
     });
+    mailSink = await startMailSink({ dataDir: path.join(dataDir, 'mail') });
     const { urls } = infrastructure;
     const localValues: LocalValues = {
       'configMap/ticketing-config/PUBLIC_ORIGIN': gatewayUrl,
+      'configMap/ticketing-config/PUBLIC_URL': gatewayUrl,
+      'secret/ticketing-smtp/url': mailSink.smtpUrl,
       'configMap/ticketing-config/TRUST_PROXY': 'loopback',
       'configMap/ticketing-config/API_BASE_URL': gatewayUrl,
       'secret/ticketing-datastores/nats-url': urls.nats,
@@ -277,6 +291,18 @@ describe('the containers, run with their Deployments settings', () => {
     const orderPage = await send('GET', `/orders/${order.id}`, buyer);
     expect(orderPage.status).toBe(200);
     expect(orderPage.text).toContain('Container concert');
+
+    // notifications emailed the receipt through the SMTP server the Secret names.
+    const [receipt] = await waitFor(
+      async () => {
+        const messages = await mailSink!.messages({ to: 'buyer@images.test' });
+        const receipts = messages.filter((message) => message.subject.includes('Container concert'));
+        return receipts.length > 0 ? receipts : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 200, description: "the buyer's receipt in the mail sink" },
+    );
+    expect(receipt.text).toContain(order.id);
+    expect(receipt.html).toContain(`${api}/orders/${order.id}`);
   });
 
   it('stop on SIGTERM with exit code 0 within their grace period', async () => {
