@@ -111,7 +111,9 @@ function envValue(objects: Manifest[], entry: Manifest): string | undefined {
 
 describe.each(renderNames)('kubectl kustomize %s', (renderName) => {
   const objects = renders[renderName];
-  const deployments = ofKind(objects, 'Deployment').filter((deployment) => deployment.metadata.name !== DEV_MAIL_CATCHER);
+  const deployments = ofKind(objects, 'Deployment').filter(
+    (deployment) => deployment.metadata.name !== DEV_MAIL_CATCHER,
+  );
 
   it('renders objects that validate against the Kubernetes API schema', async () => {
     expect(objects.length).toBeGreaterThan(0);
@@ -287,7 +289,9 @@ describe('overlays/dev', () => {
 
   it('runs the datastores, their init Jobs and the mail catcher unprivileged, with resources bounded', () => {
     const mailCatcher = named(objects, 'Deployment', DEV_MAIL_CATCHER);
-    const pods = [...statefulSets, ...ofKind(objects, 'Job'), mailCatcher].map((workload) => workload.spec.template.spec);
+    const pods = [...statefulSets, ...ofKind(objects, 'Job'), mailCatcher].map(
+      (workload) => workload.spec.template.spec,
+    );
     expect(pods.length).toBe(statefulSets.length + MONGO_SERVICES.length + 1);
     for (const pod of pods) {
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
