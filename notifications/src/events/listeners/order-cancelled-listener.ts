@@ -1,5 +1,4 @@
 import {
-  EventTooEarlyError,
   Listener,
   OrderCancelReason,
   Subjects,
@@ -9,9 +8,7 @@ import {
 } from '@ticketing/common';
 import { reservationExpiredEmail } from '../../emails/reservation-expired';
 import { EmailKind } from '../../models/email';
-import { Order } from '../../models/order';
-import { Ticket } from '../../models/ticket';
-import { emailOf } from '../../models/user';
+import { orderBuyer } from '../../order-buyer';
 import { eventIdOf, recordEmail, type DeliveredMessage, type NotificationDependencies } from '../../record-email';
 
 /**
@@ -31,15 +28,10 @@ export class OrderCancelledListener extends Listener<OrderCancelledEvent> {
 
   async onMessage(data: OrderCancelledEvent['data'], msg: DeliveredMessage): Promise<void> {
     if (data.reason !== OrderCancelReason.Expired) return;
-    const order = await Order.findById(data.id).lean();
-    if (!order) throw new EventTooEarlyError(`order ${data.id} has not arrived yet`);
-    const ticket = await Ticket.findById(order.ticketId, { title: 1 }).lean();
-    if (!ticket) throw new EventTooEarlyError(`ticket ${order.ticketId} has not arrived yet`);
-    const buyerEmail = await emailOf(order.userId);
-    if (!buyerEmail) throw new EventTooEarlyError(`the buyer's account ${order.userId} has not arrived yet`);
+    const { order, ticketTitle, buyerEmail } = await orderBuyer(data.id);
 
     const content = reservationExpiredEmail(
-      { orderId: data.id, ticketId: order.ticketId, ticketTitle: ticket.title, price: order.price },
+      { orderId: data.id, ticketId: order.ticketId, ticketTitle, price: order.price },
       this.deps.settings,
     );
     await recordEmail(
