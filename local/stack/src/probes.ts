@@ -85,3 +85,27 @@ export async function pickFreePorts(host: string, count: number): Promise<number
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   return ports;
 }
+
+/** `count` free ports, distinct from every port picked before by the same picker. */
+export type PortPicker = (count: number) => Promise<number[]>;
+
+/**
+ * Picks free ports one component at a time, never one it handed out before nor one in `taken`.
+ * A port is free when picked but bound only later, by a process that is still starting; the
+ * system may offer the same port again meanwhile, and two components on one port would have one
+ * component's readiness answered by the other.
+ */
+export function portPicker(host: string, taken: Iterable<number> = []): PortPicker {
+  const handedOut = new Set(taken);
+  return async (count) => {
+    const ports: number[] = [];
+    while (ports.length < count) {
+      for (const port of await pickFreePorts(host, count - ports.length)) {
+        if (handedOut.has(port)) continue;
+        handedOut.add(port);
+        ports.push(port);
+      }
+    }
+    return ports;
+  };
+}

@@ -16,7 +16,7 @@ import {
 import { developmentJwtKeys, type StackJwtKeys } from './jwt-keys';
 import { landingPage } from './landing-page';
 import { compactLogLine } from './log-lines';
-import { answersOk, pickFreePorts, portIsFree } from './probes';
+import { answersOk, portIsFree, portPicker, type PortPicker } from './probes';
 import {
   repoRoot,
   SERVICE_APIS,
@@ -170,17 +170,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   mkdirSync(logsDir, { recursive: true });
 
   if (runMode === 'build') requireBuilds();
-  const [mongo, nats, redis] = await Promise.all([
-    resolvedChoice(options.mongo),
-    resolvedChoice(options.nats),
-    resolvedChoice(options.redis),
-  ]);
-  const instances = await planInstances(options.servicePorts ?? {}, replicas, logsDir);
-  const gatewayPort = await resolvedPort('gateway', options.gatewayPort ?? 0);
-  const clientPort = withClient ? (await pickFreePorts(HOST, 1))[0] : undefined;
+  const pickPorts = portPicker(HOST, chosenPorts(options, replicas));
+  const mongo = await resolvedChoice(options.mongo, pickPorts);
+  const nats = await resolvedChoice(options.nats, pickPorts);
+  const redis = await resolvedChoice(options.redis, pickPorts);
+  const instances = await planInstances(options.servicePorts ?? {}, replicas, logsDir, pickPorts);
+  const gatewayPort = await resolvedPort('gateway', options.gatewayPort ?? 0, pickPorts);
+  const clientPort = withClient ? (await pickPorts(1))[0] : undefined;
   const fakeStripePort =
-    options.fakeStripe === false ? undefined : await resolvedPort('stripe', options.fakeStripe?.port ?? 0);
-  const mailSmtpPort = await resolvedPort('mail', options.mailSmtpPort ?? 0);
+    options.fakeStripe === false ? undefined : await resolvedPort('stripe', options.fakeStripe?.port ?? 0, pickPorts);
+  const mailSmtpPort = await resolvedPort('mail', options.mailSmtpPort ?? 0, pickPorts);
   const jwtKeys = options.jwtKeys ?? developmentJwtKeys(options.dataDir);
 
   const stoppers: (() => Promise<void>)[] = [];
@@ -360,15 +359,32 @@ function requireBuilds(): void {
   }
 }
 
+/** The ports the options name, which no component started on a free port may take. */
+function chosenPorts(options: StackOptions, replicas: number): number[] {
+  const servers = [options.mongo, options.nats, options.redis].map((choice) =>
+    choice !== undefined && 'port' in choice ? choice.port : 0,
+  );
+  const firstServicePorts = Object.values(options.servicePorts ?? {}).filter((port) => port !== undefined);
+  const servicePorts = firstServicePorts.flatMap((first) =>
+    Array.from({ length: replicas }, (_, index) => first + index),
+  );
+  const others = [
+    options.gatewayPort,
+    options.fakeStripe === false ? 0 : options.fakeStripe?.port,
+    options.mailSmtpPort,
+  ];
+  return [...servers, ...servicePorts, ...others].filter((port): port is number => port !== undefined && port !== 0);
+}
+
 /** A server choice with port 0 turned into a free port: servers are told their port, not asked for it. */
-async function resolvedChoice(choice: ServerChoice = { port: 0 }): Promise<ServerChoice> {
+async function resolvedChoice(choice: ServerChoice = { port: 0 }, pickPorts: PortPicker): Promise<ServerChoice> {
   if ('url' in choice || choice.port !== 0) return choice;
-  const [port] = await pickFreePorts(HOST, 1);
+  const [port] = await pickPorts(1);
   return { port };
 }
 
-async function resolvedPort(component: string, port: number): Promise<number> {
-  if (port === 0) return (await pickFreePorts(HOST, 1))[0];
+async function resolvedPort(component: string, port: number, pickPorts: PortPicker): Promise<number> {
+  if (port === 0) return (await pickPorts(1))[0];
   if (!(await portIsFree(HOST, port))) {
     throw new StackStartError(component, `port ${port} for ${component} is already in use on ${HOST}`);
   }
@@ -380,14 +396,13 @@ async function planInstances(
   firstPorts: Partial<Record<ServiceName, number>>,
   replicas: number,
   logsDir: string,
+  pickPorts: PortPicker,
 ): Promise<ServiceInstance[]> {
   const instances: ServiceInstance[] = [];
   for (const service of SERVICE_NAMES) {
     const firstPort = firstPorts[service] ?? 0;
     const ports =
-      firstPort === 0
-        ? await pickFreePorts(HOST, replicas)
-        : Array.from({ length: replicas }, (_, index) => firstPort + index);
+      firstPort === 0 ? await pickPorts(replicas) : Array.from({ length: replicas }, (_, index) => firstPort + index);
     for (const [index, port] of ports.entries()) {
       const name = replicas > 1 ? `${service}#${index + 1}` : service;
       if (firstPort !== 0 && !(await portIsFree(HOST, port))) {
