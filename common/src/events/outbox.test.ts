@@ -102,6 +102,7 @@ describe('Outbox.transaction', () => {
     const { ticketId, eventId } = await createTicket(outbox, 'commit');
 
     expect(await Ticket.findById(ticketId)).toBeTruthy();
+    await outbox.flush();
     const stored = await outbox.model.findById(eventId).lean();
     expect(stored).toMatchObject({ subject: Subjects.TicketCreated, data: { id: ticketId, title: 'commit' } });
     expect(stored?.publishedAt).toBeInstanceOf(Date);
@@ -109,6 +110,18 @@ describe('Outbox.transaction', () => {
     const { data, msg } = await waitForEvent(bus, Subjects.TicketCreated);
     expect(data.id).toBe(ticketId);
     expect(msg.headers?.get('Nats-Msg-Id')).toBe(eventId);
+  });
+
+  it('publishes the events of many transactions, marking them published in fewer writes than transactions', async () => {
+    const outbox = new Outbox({ connection, logger, bus });
+    const marks = jest.spyOn(outbox.model, 'updateMany');
+    const created = await Promise.all(Array.from({ length: 30 }, (_, index) => createTicket(outbox, `burst ${index}`)));
+    await outbox.flush();
+
+    expect(await outbox.model.countDocuments({ publishedAt: null })).toBe(0);
+    // Publishing does not wait for each transaction's mark: the records published meanwhile are marked together.
+    expect(marks.mock.calls.length).toBeLessThan(created.length);
+    expect(await streamMessages()).toBe(created.length);
   });
 
   it('writes neither the domain change nor the event when the work fails', async () => {

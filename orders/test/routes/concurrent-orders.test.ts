@@ -42,3 +42,28 @@ it('lets exactly one of 50 concurrent buyers on two app instances reserve a tick
   expect(await Order.countDocuments({ ticket: ticket.id, status: OrderStatus.Created })).toBe(1);
   expect(await recordedEvents(env.outbox, Subjects.OrderCreated)).toHaveLength(1);
 }, 60_000);
+
+it('refuses a buyer whose check saw the ticket free while another order reserved it (the unique index decides)', async () => {
+  const ticket = await insertTicket();
+  await request(buildApp(env.outbox))
+    .post('/api/orders')
+    .set('Cookie', signin())
+    .send({ ticketId: ticket.id })
+    .expect(201);
+  const eventsBefore = (await recordedEvents(env.outbox, Subjects.OrderCreated)).length;
+  // The second buyer's read ran before the first order was committed: it finds no reserving order.
+  const staleRead = jest.spyOn(Order, 'exists').mockResolvedValueOnce(null);
+
+  const res = await request(buildApp(env.outbox))
+    .post('/api/orders')
+    .set('Cookie', signin())
+    .send({ ticketId: ticket.id })
+    .expect(400);
+
+  expect(staleRead).toHaveBeenCalledTimes(1);
+  expect(res.body).toEqual({
+    errors: [{ message: 'This ticket is reserved by another order: try again later', field: 'ticketId' }],
+  });
+  expect(await Order.countDocuments({ ticket: ticket.id })).toBe(1);
+  expect(await recordedEvents(env.outbox, Subjects.OrderCreated)).toHaveLength(eventsBefore);
+});
