@@ -26,23 +26,18 @@ export async function listingFigure(system: BenchSystem): Promise<Figure> {
     count: LISTINGS,
     perSecond: PER_SECOND,
   });
+  const listings = (count: number, perSecond: number) =>
+    runScript<LoadOutput>('load.ts', {
+      kind: 'listing',
+      url: system.stack.url,
+      sellerCookie: system.cookie(new ObjectId().toHexString()),
+      buyerCookie: system.cookie(new ObjectId().toHexString()),
+      count,
+      perSecond,
+    });
   // Below the machine's capacity: what the path takes when it is not queueing behind the load.
-  const light = await runScript<LoadOutput>('load.ts', {
-    kind: 'listing',
-    url: system.stack.url,
-    sellerCookie: system.cookie(new ObjectId().toHexString()),
-    buyerCookie: system.cookie(new ObjectId().toHexString()),
-    count: LIGHT_LISTINGS,
-    perSecond: LIGHT_PER_SECOND,
-  });
-  const load = await runScript<LoadOutput>('load.ts', {
-    kind: 'listing',
-    url: system.stack.url,
-    sellerCookie: system.cookie(new ObjectId().toHexString()),
-    buyerCookie: system.cookie(new ObjectId().toHexString()),
-    count: LISTINGS,
-    perSecond: PER_SECOND,
-  });
+  const light = await listings(LIGHT_LISTINGS, LIGHT_PER_SECOND);
+  const load = await listings(LISTINGS, PER_SECOND);
   const latency = summarize(load.samples);
   const lightLatency = summarize(light.samples);
   const raw = summarize(bus.samples);
