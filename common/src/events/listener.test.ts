@@ -174,6 +174,29 @@ describe('listener', () => {
     expect((await jsm.streams.info(DEAD_LETTER_STREAM)).state.messages).toBe(0);
   });
 
+  it('redelivers a too-early event at most maxTooEarlyRetryDelayMs apart, however long it waits', async () => {
+    let attempts = 0;
+    await listener(
+      'early-cap',
+      async (data) => {
+        if (data.title === 'waits') {
+          attempts += 1;
+          throw new EventTooEarlyError('waiting for an event that comes late');
+        }
+      },
+      { retryDelayMs: 20, maxRetryDelayMs: 10_000, maxTooEarlyRetryDelayMs: 50 },
+    ).listen();
+    await publisher.publish(ticket('waits'));
+    await waitFor(() => attempts >= 8);
+
+    const delays = logger.entries
+      .map((e) => ({ msg: e.msg, ...(e.obj as { durable?: string; delayMs?: number }) }))
+      .filter((e) => e.msg === 'event too early, redelivering later' && e.durable === 'early-cap-ticket-created')
+      .map((e) => e.delayMs);
+    // Doubling up to maxRetryDelayMs would wait 20, 40, 80, 160, 320, 640 and 1,280 ms.
+    expect(delays.slice(0, 7)).toEqual([20, 40, 50, 50, 50, 50, 50]);
+  });
+
   it('dead-letters a too-early event once maxTooEarlyWaitMs has passed since it was published', async () => {
     const good: string[] = [];
     let earlyAttempts = 0;

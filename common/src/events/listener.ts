@@ -36,6 +36,13 @@ export interface ListenerOptions {
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
   /**
+   * The longest delay between redeliveries of a too-early event (5 s by default), shorter than
+   * a failure's: the event waits for another one, which may arrive any moment (after its own
+   * ack wait of 30 s when a consumer or NATS died holding it), and a minute's backoff on top of
+   * that delays the whole entity by another minute. One message redelivered every 5 s is cheap.
+   */
+  maxTooEarlyRetryDelayMs?: number;
+  /**
    * Messages handled at the same time by this replica. Messages about the same entity (the
    * ticket, order or user the event is about) are still handled one after the other, in the
    * order they arrived, so that concurrency never turns an in-order pair into a too-early one.
@@ -88,6 +95,7 @@ export abstract class Listener<E extends BaseEvent> {
   private readonly maxDeliveries: number;
   private readonly maxTooEarlyWaitMs: number;
   private readonly retryDelayMs: number;
+  private readonly maxTooEarlyRetryDelayMs: number;
   private readonly maxRetryDelayMs: number;
   private readonly concurrency: number;
   /** Set while messages are being pulled. */
@@ -108,6 +116,7 @@ export abstract class Listener<E extends BaseEvent> {
     this.maxTooEarlyWaitMs = options.maxTooEarlyWaitMs ?? 3_600_000;
     this.retryDelayMs = options.retryDelayMs ?? 1_000;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 60_000;
+    this.maxTooEarlyRetryDelayMs = Math.min(options.maxTooEarlyRetryDelayMs ?? 5_000, this.maxRetryDelayMs);
     this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
       throw new Error(`concurrency must be a positive integer, not ${this.concurrency}`);
@@ -353,7 +362,11 @@ export abstract class Listener<E extends BaseEvent> {
       countConsumed(this.bus, this.subject, 'acked');
     } catch (err) {
       observeHandlerDuration(this.bus, this.subject, handlerSeconds());
-      const delayMs = backoffDelay(deliveryCount, this.retryDelayMs, this.maxRetryDelayMs);
+      const delayMs = backoffDelay(
+        deliveryCount,
+        this.retryDelayMs,
+        err instanceof EventTooEarlyError ? this.maxTooEarlyRetryDelayMs : this.maxRetryDelayMs,
+      );
       if (err instanceof EventTooEarlyError) {
         // Stream time of the message: when it was published.
         const waitedMs = Date.now() - millis(msg.info.timestampNanos);

@@ -109,6 +109,35 @@ describe('currentUser and requireAuth', () => {
     await expectSignedOut(signedWithOldKey, afterRotation);
   });
 
+  it('stops accepting a token it has verified before once the token expires', async () => {
+    const testedApp = buildApp();
+    const cookie = signin({ id: USER_ID, expiresIn: 60 });
+    await request(testedApp).get('/private').set('Cookie', cookie).expect(200, { id: USER_ID });
+
+    // A minute and a second later, the same token on the same app: remembered as verified, but expired.
+    // Only the clock moves: the timers supertest and the app need stay real.
+    jest.useFakeTimers({
+      now: Date.now() + 61_000,
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
+    });
+    try {
+      await expectSignedOut(cookie, testedApp);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('refuses to be built without a key', () => {
     expect(() => currentUser(new Map())).toThrow('currentUser needs at least one public key');
   });
@@ -151,6 +180,10 @@ describe('currentUser with revoked sessions', () => {
     const appWithRevocations = buildApp(TEST_JWT_KEYS.publicKeys, { isRevoked: (sessionId) => revoked.has(sessionId) });
 
     await expectSignedOut(signin({ id: USER_ID, sessionId: 'signed-out-session' }), appWithRevocations);
+    const signedInThenOut = signin({ id: USER_ID, sessionId: 'signs-out-later' });
+    await request(appWithRevocations).get('/private').set('Cookie', signedInThenOut).expect(200, { id: USER_ID });
+    revoked.add('signs-out-later');
+    await expectSignedOut(signedInThenOut, appWithRevocations);
     await request(appWithRevocations)
       .get('/private')
       .set('Cookie', signin({ id: USER_ID, sessionId: 'another-session' }))
