@@ -359,15 +359,18 @@ function requireBuilds(): void {
   }
 }
 
+/** A service's instances on a port chosen for the first one take the ports after it. */
+function replicaPorts(firstPort: number, replicas: number): number[] {
+  return Array.from({ length: replicas }, (_, index) => firstPort + index);
+}
+
 /** The ports the options name, which no component started on a free port may take. */
 function chosenPorts(options: StackOptions, replicas: number): number[] {
   const servers = [options.mongo, options.nats, options.redis].map((choice) =>
     choice !== undefined && 'port' in choice ? choice.port : 0,
   );
   const firstServicePorts = Object.values(options.servicePorts ?? {}).filter((port) => port !== undefined);
-  const servicePorts = firstServicePorts.flatMap((first) =>
-    Array.from({ length: replicas }, (_, index) => first + index),
-  );
+  const servicePorts = firstServicePorts.flatMap((first) => replicaPorts(first, replicas));
   const others = [
     options.gatewayPort,
     options.fakeStripe === false ? 0 : options.fakeStripe?.port,
@@ -401,8 +404,7 @@ async function planInstances(
   const instances: ServiceInstance[] = [];
   for (const service of SERVICE_NAMES) {
     const firstPort = firstPorts[service] ?? 0;
-    const ports =
-      firstPort === 0 ? await pickPorts(replicas) : Array.from({ length: replicas }, (_, index) => firstPort + index);
+    const ports = firstPort === 0 ? await pickPorts(replicas) : replicaPorts(firstPort, replicas);
     for (const [index, port] of ports.entries()) {
       const name = replicas > 1 ? `${service}#${index + 1}` : service;
       if (firstPort !== 0 && !(await portIsFree(HOST, port))) {
