@@ -4,7 +4,7 @@ import path from 'node:path';
 // Straight from the files: the whole common kit (or its testing index, which loads test servers) is not needed.
 import { parseJwtPrivateKey } from '../../common/src/middlewares/jwt-keys';
 import { signin } from '../../common/src/testing/signin';
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient, ObjectId, type Db } from 'mongodb';
 import { startStack, type Stack } from '../../local/stack/src';
 import { staleBuilds } from '../../local/stack/src/build';
 import { databaseUri } from '../../local/stack/src/services';
@@ -60,14 +60,30 @@ export class BenchSystem {
     return new BenchSystem(stack, dataDir, mongo, startMs);
   }
 
-  db(service: 'tickets' | 'orders' | 'auth'): Db {
+  db(service: 'tickets' | 'orders' | 'auth' | 'notifications'): Db {
     return this.mongo.db(new URL(databaseUri(this.stack.infrastructure.mongo, service)).pathname.slice(1));
   }
 
-  /** A session cookie as auth would sign it, for a new user. */
-  cookie(id: string): string {
+  /**
+   * Session cookies, as auth would sign them, of `count` new accounts, which notifications knows as
+   * it would from their user.created: its copy of each is written straight to its database, as the
+   * HTTP figure seeds tickets. A buyer notifications does not know keeps every email about their
+   * orders waiting (redelivered until it arrives), a load no real buyer makes.
+   */
+  async signedInUsers(count: number): Promise<string[]> {
     const signingKey = parseJwtPrivateKey(this.stack.jwtKeys.privateKey);
-    return signin({ id, email: `${id}@bench.test`, signingKey }).join('; ');
+    const users = Array.from({ length: count }, () => {
+      const _id = new ObjectId();
+      return { _id, email: `${_id.toHexString()}@bench.test` };
+    });
+    await this.db('notifications').collection('users').insertMany(users);
+    return users.map(({ _id, email }) => signin({ id: _id.toHexString(), email, signingKey }).join('; '));
+  }
+
+  /** The session cookie of one new account (see signedInUsers). */
+  async signedInUser(): Promise<string> {
+    const [cookie] = await this.signedInUsers(1);
+    return cookie;
   }
 
   /** The base URL of the first instance of a service, straight, without the gateway. */

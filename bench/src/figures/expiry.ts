@@ -24,12 +24,12 @@ async function latenessHistogram(system: BenchSystem): Promise<Map<number, numbe
  * time minus expiresAt) gives its p99.
  */
 export async function expiryFigure(system: BenchSystem): Promise<Figure> {
-  const ticketIds = await listAndPropagate(system, system.cookie(new ObjectId().toHexString()), ORDERS);
+  const ticketIds = await listAndPropagate(system, await system.signedInUser(), ORDERS);
   const before = await latenessHistogram(system);
   const load = await runScript<LoadOutput>('load.ts', {
     kind: 'orders',
     url: system.stack.url,
-    buyers: ticketIds.map((ticketId) => ({ cookie: system.cookie(new ObjectId().toHexString()), ticketId })),
+    buyers: (await system.signedInUsers(ORDERS)).map((cookie, index) => ({ cookie, ticketId: ticketIds[index] })),
     concurrency: 20,
   });
   if (load.statuses['201'] !== ORDERS) throw new Error(`ordering answered ${JSON.stringify(load.statuses)}`);

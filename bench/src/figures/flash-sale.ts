@@ -39,9 +39,9 @@ export async function listAndPropagate(system: BenchSystem, sellerCookie: string
  * (more than one 201 for a ticket).
  */
 export async function flashSaleFigure(system: BenchSystem): Promise<Figure> {
-  const ticketIds = await listAndPropagate(system, system.cookie(new ObjectId().toHexString()), TICKETS);
-  const buyers = Array.from({ length: BUYERS }, (_, index) => ({
-    cookie: system.cookie(new ObjectId().toHexString()),
+  const ticketIds = await listAndPropagate(system, await system.signedInUser(), TICKETS);
+  const buyers = (await system.signedInUsers(BUYERS)).map((cookie, index) => ({
+    cookie,
     ticketId: ticketIds[index % TICKETS],
   }));
   const load = await runScript<LoadOutput>('load.ts', {

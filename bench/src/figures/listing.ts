@@ -1,4 +1,3 @@
-import { ObjectId } from 'mongodb';
 import { runScript } from '../processes';
 import type { LoadOutput } from '../load';
 import type { Figure } from '../report';
@@ -26,12 +25,12 @@ export async function listingFigure(system: BenchSystem): Promise<Figure> {
     count: LISTINGS,
     perSecond: PER_SECOND,
   });
-  const listings = (count: number, perSecond: number) =>
+  const listings = async (count: number, perSecond: number) =>
     runScript<LoadOutput>('load.ts', {
       kind: 'listing',
       url: system.stack.url,
-      sellerCookie: system.cookie(new ObjectId().toHexString()),
-      buyerCookie: system.cookie(new ObjectId().toHexString()),
+      sellerCookie: await system.signedInUser(),
+      buyerCookie: await system.signedInUser(),
       count,
       perSecond,
     });
