@@ -174,7 +174,7 @@ describe('listener', () => {
     expect((await jsm.streams.info(DEAD_LETTER_STREAM)).state.messages).toBe(0);
   });
 
-  it('redelivers a too-early event at most maxTooEarlyRetryDelayMs apart, however long it waits', async () => {
+  it('redelivers a too-early event at most maxTooEarlyRetryDelayMs apart while it has waited less than ten times that', async () => {
     let attempts = 0;
     await listener(
       'early-cap',
@@ -195,6 +195,33 @@ describe('listener', () => {
       .map((e) => e.delayMs);
     // Doubling up to maxRetryDelayMs would wait 20, 40, 80, 160, 320, 640 and 1,280 ms.
     expect(delays.slice(0, 7)).toEqual([20, 40, 50, 50, 50, 50, 50]);
+  });
+
+  it('redelivers a too-early event that has waited long after a tenth of its wait so far, up to maxRetryDelayMs', async () => {
+    let attempts = 0;
+    await listener(
+      'early-long',
+      async (data) => {
+        if (data.title === 'waits long') {
+          attempts += 1;
+          throw new EventTooEarlyError('waiting for an event that never comes');
+        }
+      },
+      { retryDelayMs: 20, maxRetryDelayMs: 300, maxTooEarlyRetryDelayMs: 50 },
+    ).listen();
+    await publisher.publish(ticket('waits long'));
+    const redeliveries = () =>
+      logger.entries
+        .map((e) => ({ msg: e.msg, ...(e.obj as { durable?: string; delayMs?: number; waitedMs?: number }) }))
+        .filter((e) => e.msg === 'event too early, redelivering later' && e.durable === 'early-long-ticket-created');
+    await waitFor(() => redeliveries().some((e) => e.waitedMs! >= 4_000), { timeoutMs: 15_000 });
+
+    for (const { delayMs, waitedMs } of redeliveries()) {
+      if (waitedMs! < 500) expect(delayMs).toBeLessThanOrEqual(50);
+      else expect({ waitedMs, delayMs }).toEqual({ waitedMs, delayMs: Math.min(Math.round(waitedMs! / 10), 300) });
+    }
+    // Every 50 ms for 4 s would be about 80.
+    expect(attempts).toBeLessThan(50);
   });
 
   it('dead-letters a too-early event once maxTooEarlyWaitMs has passed since it was published', async () => {

@@ -16,6 +16,9 @@ import { DEAD_LETTER_SUBJECT_PREFIX, EVENT_STREAM, isJetStreamApiError, type Bus
 import { EventTooEarlyError } from './errors';
 import { parseEventData, type BaseEvent } from './schemas';
 
+/** A too-early event that has waited long is redelivered after this share of its wait so far. */
+const TOO_EARLY_WAIT_SHARE = 0.1;
+
 export interface ListenerOptions {
   /** The consuming service; all its replicas share one durable consumer per subject. */
   serviceName: string;
@@ -36,10 +39,13 @@ export interface ListenerOptions {
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
   /**
-   * The longest delay between redeliveries of a too-early event (5 s by default), shorter than
-   * a failure's: the event waits for another one, which may arrive any moment (after its own
-   * ack wait of 30 s when a consumer or NATS died holding it), and a minute's backoff on top of
-   * that delays the whole entity by another minute. One message redelivered every 5 s is cheap.
+   * How soon a too-early event is redelivered: its delays double from retryDelayMs up to this
+   * (5 s by default), or are a tenth of how long it has waited so far when that is longer, up to
+   * maxRetryDelayMs. The event waits for another one, which may arrive any moment (after its own
+   * ack wait of 30 s when a consumer or NATS died holding it): it then follows within a few
+   * seconds, not after a failure's minute of backoff. One that goes on waiting (for a copy that
+   * never comes) is asked less and less often: about 90 redeliveries in the hour before it is
+   * dead-lettered, not 720 every 5 s, a load that a backlog of such events would multiply.
    */
   maxTooEarlyRetryDelayMs?: number;
   /**
@@ -362,11 +368,6 @@ export abstract class Listener<E extends BaseEvent> {
       countConsumed(this.bus, this.subject, 'acked');
     } catch (err) {
       observeHandlerDuration(this.bus, this.subject, handlerSeconds());
-      const delayMs = backoffDelay(
-        deliveryCount,
-        this.retryDelayMs,
-        err instanceof EventTooEarlyError ? this.maxTooEarlyRetryDelayMs : this.maxRetryDelayMs,
-      );
       if (err instanceof EventTooEarlyError) {
         // Stream time of the message: when it was published.
         const waitedMs = Date.now() - millis(msg.info.timestampNanos);
@@ -374,18 +375,27 @@ export abstract class Listener<E extends BaseEvent> {
           await this.deadLetter(msg, context, 'too-early-timeout', err);
           return;
         }
-        this.logger.info({ ...context, delayMs, reason: err.message }, 'event too early, redelivering later');
+        const delayMs = this.tooEarlyRetryDelay(deliveryCount, waitedMs);
+        this.logger.info({ ...context, delayMs, waitedMs, reason: err.message }, 'event too early, redelivering later');
         countConsumed(this.bus, this.subject, 'too_early');
+        msg.nak(delayMs);
       } else {
         if (deliveryCount >= this.maxDeliveries) {
           await this.deadLetter(msg, context, 'max-deliveries', err);
           return;
         }
+        const delayMs = backoffDelay(deliveryCount, this.retryDelayMs, this.maxRetryDelayMs);
         this.logger.warn({ ...context, delayMs, err }, 'event handler failed, redelivering later');
         countConsumed(this.bus, this.subject, 'retried');
+        msg.nak(delayMs);
       }
-      msg.nak(delayMs);
     }
+  }
+
+  /** See ListenerOptions.maxTooEarlyRetryDelayMs. */
+  private tooEarlyRetryDelay(deliveryCount: number, waitedMs: number): number {
+    const soon = backoffDelay(deliveryCount, this.retryDelayMs, this.maxTooEarlyRetryDelayMs);
+    return Math.min(Math.max(soon, Math.round(waitedMs * TOO_EARLY_WAIT_SHARE)), this.maxRetryDelayMs);
   }
 
   private async deadLetter(
