@@ -1,5 +1,8 @@
-import { escapeHtml, renderEmail } from '../../src/emails/render';
+import mjml2html from 'mjml';
+import { emailMjml, escapeHtml, renderEmail } from '../../src/emails/render';
 import { receiptEmail } from '../../src/emails/receipt';
+import { reservationExpiredEmail } from '../../src/emails/reservation-expired';
+import { welcomeEmail } from '../../src/emails/welcome';
 import { formatMoney } from '../../src/money';
 import { TEST_SETTINGS } from '../setup';
 
@@ -33,4 +36,27 @@ it('renders an email to HTML and text, the product name, its links and the title
   expect(email.text).toContain(`Ticket: ${title}`);
   expect(email.text).toContain('Price: $5.00');
   expect(email.text).toContain('Tix & Co - https://ticketing.test');
+});
+
+it("fills a layout MJML rendered once with each email's texts, giving the HTML MJML gives for that email", async () => {
+  const settings = { ...TEST_SETTINGS, productName: 'Tix & Co' };
+  const titles = ['Opera night', `Jazz <b>"live"</b> & 'more' mjslot0mjslot`, 'Folk 🎻 in the park'];
+  const emails = [
+    ...titles.map((ticketTitle, index) =>
+      reservationExpiredEmail(
+        { orderId: `order${index}`, ticketId: `ticket${index}`, ticketTitle, price: 20 + index },
+        settings,
+      ),
+    ),
+    welcomeEmail({ email: 'new@ticketing.test' }, settings),
+    receiptEmail({ orderId: '0123456789abcdef01234567', ticketTitle: titles[1], price: 5 }, settings),
+  ];
+  for (const content of emails) {
+    const email = await renderEmail(content, settings);
+    const { html } = await mjml2html(emailMjml(content, settings, escapeHtml), { validationLevel: 'strict' });
+    expect(email.html).toBe(html);
+  }
+  const second = await renderEmail(emails[1], settings);
+  expect(second.html).toContain('Jazz &lt;b&gt;&quot;live&quot;&lt;/b&gt; &amp; &#39;more&#39; mjslot0mjslot');
+  expect(second.html).not.toContain('Opera night');
 });
