@@ -174,54 +174,61 @@ describe('listener', () => {
     expect((await jsm.streams.info(DEAD_LETTER_STREAM)).state.messages).toBe(0);
   });
 
-  it('redelivers a too-early event at most maxTooEarlyRetryDelayMs apart while it has waited less than ten times that', async () => {
+  /**
+   * Starts a listener for which the ticket titled 'waits' is always too early, publishes it, and
+   * returns its redeliveries as logged (delay and wait so far) and how many times it was handled.
+   */
+  async function tooEarlyForever(serviceName: string, options: Partial<ListenerOptions>) {
     let attempts = 0;
     await listener(
-      'early-cap',
+      serviceName,
       async (data) => {
         if (data.title === 'waits') {
           attempts += 1;
-          throw new EventTooEarlyError('waiting for an event that comes late');
+          throw new EventTooEarlyError('waiting for an event that never comes');
         }
       },
-      { retryDelayMs: 20, maxRetryDelayMs: 10_000, maxTooEarlyRetryDelayMs: 50 },
+      options,
     ).listen();
     await publisher.publish(ticket('waits'));
-    await waitFor(() => attempts >= 8);
+    return {
+      attempts: () => attempts,
+      redeliveries: () =>
+        logger.entries
+          .map((e) => ({ msg: e.msg, ...(e.obj as { durable?: string; delayMs?: number; waitedMs?: number }) }))
+          .filter(
+            (e) => e.msg === 'event too early, redelivering later' && e.durable === `${serviceName}-ticket-created`,
+          ),
+    };
+  }
 
-    const delays = logger.entries
-      .map((e) => ({ msg: e.msg, ...(e.obj as { durable?: string; delayMs?: number }) }))
-      .filter((e) => e.msg === 'event too early, redelivering later' && e.durable === 'early-cap-ticket-created')
-      .map((e) => e.delayMs);
+  it('redelivers a too-early event at most maxTooEarlyRetryDelayMs apart while it has waited less than ten times that', async () => {
+    const waiting = await tooEarlyForever('early-cap', {
+      retryDelayMs: 20,
+      maxRetryDelayMs: 10_000,
+      maxTooEarlyRetryDelayMs: 50,
+    });
+    await waitFor(() => waiting.attempts() >= 8);
+
+    const delays = waiting.redeliveries().map((e) => e.delayMs);
     // Doubling up to maxRetryDelayMs would wait 20, 40, 80, 160, 320, 640 and 1,280 ms.
     expect(delays.slice(0, 7)).toEqual([20, 40, 50, 50, 50, 50, 50]);
   });
 
   it('redelivers a too-early event that has waited long after a tenth of its wait so far, up to maxRetryDelayMs', async () => {
-    let attempts = 0;
-    await listener(
-      'early-long',
-      async (data) => {
-        if (data.title === 'waits long') {
-          attempts += 1;
-          throw new EventTooEarlyError('waiting for an event that never comes');
-        }
-      },
-      { retryDelayMs: 20, maxRetryDelayMs: 300, maxTooEarlyRetryDelayMs: 50 },
-    ).listen();
-    await publisher.publish(ticket('waits long'));
-    const redeliveries = () =>
-      logger.entries
-        .map((e) => ({ msg: e.msg, ...(e.obj as { durable?: string; delayMs?: number; waitedMs?: number }) }))
-        .filter((e) => e.msg === 'event too early, redelivering later' && e.durable === 'early-long-ticket-created');
-    await waitFor(() => redeliveries().some((e) => e.waitedMs! >= 4_000), { timeoutMs: 15_000 });
+    const waiting = await tooEarlyForever('early-long', {
+      retryDelayMs: 20,
+      maxRetryDelayMs: 300,
+      maxTooEarlyRetryDelayMs: 50,
+    });
+    await waitFor(() => waiting.redeliveries().some((e) => e.waitedMs! >= 4_000), { timeoutMs: 15_000 });
 
-    for (const { delayMs, waitedMs } of redeliveries()) {
+    for (const { delayMs, waitedMs } of waiting.redeliveries()) {
       if (waitedMs! < 500) expect(delayMs).toBeLessThanOrEqual(50);
       else expect({ waitedMs, delayMs }).toEqual({ waitedMs, delayMs: Math.min(Math.round(waitedMs! / 10), 300) });
     }
     // Every 50 ms for 4 s would be about 80.
-    expect(attempts).toBeLessThan(50);
+    expect(waiting.attempts()).toBeLessThan(50);
   });
 
   it('dead-letters a too-early event once maxTooEarlyWaitMs has passed since it was published', async () => {
