@@ -8,7 +8,13 @@ import { readConfig as readClientConfig } from '../client/src/lib/config';
 import { runServiceEnv } from '../common/src/kit/run-service';
 import { expirationEnv } from '../expiration/src/config';
 import { notificationsEnv } from '../notifications/src/config';
-import { SERVICE_APIS, SERVICE_NAMES, type ServiceName } from '../local/stack/src/services';
+import {
+  SERVICE_APIS,
+  SERVICE_HEAP_OPTION,
+  SERVICE_NAMES,
+  SERVICE_OLD_SPACE_MB,
+  type ServiceName,
+} from '../local/stack/src/services';
 import { k8sDir, render, renderWith, type Manifest } from './kubernetes-manifests';
 import { ordersEnv } from '../orders/src/config';
 import { paymentsEnv } from '../payments/src/config';
@@ -49,12 +55,18 @@ const SERVICE_ENV: Record<ServiceName, z.ZodRawShape> = {
   notifications: notificationsEnv,
 };
 
-/** Each variable a service reads, checking a value as the service would at start-up. */
+/**
+ * Each variable a service reads, checking a value as the service would at start-up; and Node's
+ * NODE_OPTIONS, which must size the heap as the local stack does.
+ */
 function serviceVariables(service: ServiceName): Record<string, (value: string | undefined) => boolean> {
   const shape = { ...runServiceVariables(service), ...SERVICE_ENV[service] };
-  return Object.fromEntries(
-    Object.entries(shape).map(([name, schema]) => [name, (value) => z.safeParse(schema, value).success]),
-  );
+  return {
+    ...Object.fromEntries(
+      Object.entries(shape).map(([name, schema]) => [name, (value) => z.safeParse(schema, value).success]),
+    ),
+    NODE_OPTIONS: (value) => value === SERVICE_HEAP_OPTION,
+  };
 }
 
 // The client checks its own variables in readConfig; Next.js's server reads PORT and HOSTNAME
@@ -160,6 +172,12 @@ describe.each(renderNames)('kubectl kustomize %s', (renderName) => {
       }
       for (const bound of ['requests', 'limits']) {
         expect(Object.keys(container.resources?.[bound] ?? {}).sort()).toEqual(['cpu', 'memory']);
+      }
+      if (workload !== 'client') {
+        // The heap gets half the memory limit; Node would size it from the whole limit.
+        expect(container.resources.limits.memory).toBe(`${2 * SERVICE_OLD_SPACE_MB}Mi`);
+        const nodeOptions = container.env.find((entry: Manifest) => entry.name === 'NODE_OPTIONS');
+        expect(nodeOptions?.value).toBe(SERVICE_HEAP_OPTION);
       }
       expect(container.securityContext).toMatchObject({
         readOnlyRootFilesystem: true,

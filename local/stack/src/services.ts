@@ -31,11 +31,24 @@ export type RunMode = 'build' | 'source' | 'watch';
 
 export const repoRoot = path.resolve(__dirname, '../../..');
 
+/**
+ * The V8 old space of a service's production build, in MB: here and in its Deployment's
+ * NODE_OPTIONS (test/kubernetes.test.ts checks they agree), half the pod's 256 MiB memory limit,
+ * leaving the rest to the young generation, code and buffers (80 MB beside the heap under load).
+ * Node otherwise sizes the heap from the memory it may use: a 259 MB limit in a 256 MiB container,
+ * more than fits beside the rest, and 4 GB on a 24 GiB machine, where heaps grow with garbage
+ * (notifications had 174 MB in use after the bench's listing load, 56 MB with a cap).
+ */
+export const SERVICE_OLD_SPACE_MB = 128;
+export const SERVICE_HEAP_OPTION = `--max-old-space-size=${SERVICE_OLD_SPACE_MB}`;
+
 /** The command line that runs one service in the given mode, and what it needs in its environment. */
 export function serviceCommand(name: ServiceName, mode: RunMode): { args: string[]; env: Record<string, string> } {
   const serviceDir = path.join(repoRoot, name);
   // Set whatever the launcher's own NODE_ENV is: under jest it is `test`, which silences the services' logs.
-  if (mode === 'build') return { args: [path.join(serviceDir, 'dist/main.js')], env: { NODE_ENV: 'production' } };
+  if (mode === 'build') {
+    return { args: [SERVICE_HEAP_OPTION, path.join(serviceDir, 'dist/main.js')], env: { NODE_ENV: 'production' } };
+  }
   // The service's tsconfig has baseUrl at the repository root, so @ticketing/* resolve to their sources.
   const register = ['-r', require.resolve('@swc-node/register')];
   return {
