@@ -37,7 +37,7 @@ export const repoRoot = path.resolve(__dirname, '../../..');
  * leaving the rest to the young generation, code and buffers (80 MB beside the heap under load).
  * Node otherwise sizes the heap from the memory it may use: a 259 MB limit in a 256 MiB container,
  * more than fits beside the rest, and 4 GB on a 24 GiB machine, where heaps grow with garbage
- * (notifications had 174 MB in use after the bench's listing load, 56 MB with a cap).
+ * (notifications had 174 MB in use after the bench's listing load, 56 MB with a 96 MB cap).
  */
 export const SERVICE_OLD_SPACE_MB = 128;
 export const SERVICE_HEAP_OPTION = `--max-old-space-size=${SERVICE_OLD_SPACE_MB}`;
