@@ -29,6 +29,13 @@ export interface GatewayOptions {
   landingPage: (req: IncomingMessage, res: ServerResponse) => void;
   /** Told about requests that could not reach their service. */
   onProxyError?: (message: string) => void;
+  /**
+   * Whether the instance on `port` has been asked to stop (SIGTERM): it gets no new requests while
+   * another instance of its service is not stopping, as Kubernetes takes a terminating pod out of
+   * its Service. Sent to it, a request could take a kept-alive connection at the moment the
+   * instance closes it, a failure the gateway cannot tell from a request that was carried out.
+   */
+  isStopping?: (port: number) => boolean;
 }
 
 export interface Gateway {
@@ -72,12 +79,13 @@ interface Upstream {
 /**
  * A reverse proxy (http-proxy-3) with the ingress's routing rules: path prefixes to services,
  * every path outside /api to the web client, round robin over each one's instances, skipping an
- * instance that refuses connections (stopped or not yet listening) and, for a GET or HEAD, one
- * that fails before answering (gone with the request), 502 in the API's error format when none is up. Bodies and answers are streamed both ways (server-sent events arrive
- * as they are sent) and WebSocket upgrades are proxied (Next's hot reload). An /api path no
- * service claims gets the 404 a service gives for an unknown route, not the client's page: API
- * callers always get the API's error format. /mail and below go to the mail sink's inbox, in this
- * process, when one is given.
+ * instance that is stopping (see isStopping), one that refuses connections (stopped or not yet
+ * listening) and, for a GET or HEAD, one that fails before answering (gone with the request); 502
+ * in the API's error format when none is up. Bodies and answers are streamed both ways
+ * (server-sent events arrive as they are sent) and WebSocket upgrades are proxied (Next's hot
+ * reload). An /api path no service claims gets the 404 a service gives for an unknown route, not
+ * the client's page: API callers always get the API's error format. /mail and below go to the
+ * mail sink's inbox, in this process, when one is given.
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const services = options.routes.map((route) => ({
@@ -108,6 +116,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // Errors of upgraded connections (a browser gone without closing its WebSocket) come here.
   proxy.on('error', (error, req) => options.onProxyError?.(`${req.method} ${req.url}: ${error.message}`));
 
+  const isStopping = options.isStopping ?? (() => false);
   const forward = (req: IncomingMessage, res: ServerResponse, upstream: Upstream, first: number, tried: number) => {
     if (tried === upstream.ports.length) {
       options.onProxyError?.(
@@ -117,6 +126,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return;
     }
     const port = upstream.ports[(first + tried) % upstream.ports.length];
+    if (isStopping(port) && upstream.ports.some((other) => !isStopping(other))) {
+      forward(req, res, upstream, first, tried + 1);
+      return;
+    }
     // The proxy reads the body from this stream, fed only once the connection stands: a refused
     // connection has consumed nothing of the body, so the request can still go to the next instance.
     const body = new PassThrough();

@@ -131,7 +131,9 @@ export interface Stack {
   pid(name: string): number | undefined;
   /**
    * Sends `signal` to a supervised process (see pid for the names); one that exits from it is
-   * restarted as after any crash. Throws for an unknown name and when the process is not running.
+   * restarted as after any crash. After SIGTERM or SIGINT a service instance gets no new requests
+   * from the gateway until it is up again, as a terminating pod leaves its Service. Throws for an
+   * unknown name and when the process is not running.
    */
   kill(name: string, signal: NodeJS.Signals): void;
   /**
@@ -290,6 +292,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       return found;
     };
 
+    // Ports of the instances kill() asked to stop, until they are up again (see the gateway's isStopping).
+    const stoppingPorts = new Set<number>();
+    const kill = (name: string, signal: NodeJS.Signals) => {
+      const server = processNamed(name);
+      server.kill(signal);
+      const instance = instances.find((candidate) => candidate.name === name);
+      if (instance && GRACEFUL_STOP_SIGNALS.has(signal)) {
+        // Set in the same tick as the signal: no request goes to it in between.
+        stoppingPorts.add(instance.port);
+        void server
+          .whenUp()
+          .catch(() => undefined)
+          .finally(() => stoppingPorts.delete(instance.port));
+      }
+    };
+
     const apis = Object.values(SERVICE_APIS) as ServiceApi[];
     const gateway = await startGateway({
       host: HOST,
@@ -303,6 +321,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       mailInbox: mailSink.handle,
       landingPage: landingPage(apis, { clientRuns: clientPort !== undefined, mailInbox: true }),
       onProxyError: (message) => options.onServiceLine?.('gateway', message),
+      isStopping: (port) => stoppingPorts.has(port),
     });
     stoppers.push(() => gateway.stop());
 
@@ -338,7 +357,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       logsDir,
       jwtKeys,
       pid: (name) => processNamed(name).pid(),
-      kill: (name, signal) => processNamed(name).kill(signal),
+      kill,
       restartServer: (name, restartOptions) => infrastructure.restartServer(name, restartOptions),
       whenUp: (name, timeoutMs) => processNamed(name).whenUp(timeoutMs),
       stop,
@@ -358,6 +377,9 @@ function requireBuilds(): void {
     }
   }
 }
+
+/** The signals asking a service to shut down gracefully, after which the gateway sends it nothing new. */
+const GRACEFUL_STOP_SIGNALS = new Set<NodeJS.Signals>(['SIGTERM', 'SIGINT']);
 
 /** A service's instances on a port chosen for the first one take the ports after it. */
 function replicaPorts(firstPort: number, replicas: number): number[] {

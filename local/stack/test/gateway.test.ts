@@ -40,12 +40,13 @@ function instance(name: string): Promise<number> {
   );
 }
 
-async function start(routes: GatewayRoute[], clientPorts?: number[]) {
+async function start(routes: GatewayRoute[], clientPorts?: number[], isStopping?: (port: number) => boolean) {
   gateway = await startGateway({
     host: '127.0.0.1',
     port: 0,
     routes,
     clientPorts,
+    isStopping,
     landingPage: (req, res) => {
       landingPageRequests.push(`${req.method} ${req.url}`);
       res.end('landing page');
@@ -221,6 +222,28 @@ test('takes the instances in turn and skips one that refuses connections, body i
     'orders#1: order 3',
     'orders#3: order 4',
     'orders#3: order 5',
+  ]);
+});
+
+test('sends nothing new to an instance that is stopping while another is not, and to it when all are', async () => {
+  const stopping = new Set<number>();
+  const first = await instance('orders#1');
+  const second = await instance('orders#2');
+  const url = await start([{ prefix: '/api/orders', service: 'orders', ports: [first, second] }], undefined, (port) =>
+    stopping.has(port),
+  );
+  stopping.add(first);
+  for (let i = 0; i < 3; i++) await fetch(`${url}/api/orders`, { method: 'POST', body: `order ${i}` });
+  stopping.add(second);
+  await fetch(`${url}/api/orders`, { method: 'POST', body: 'order 3' });
+  stopping.clear();
+  await fetch(`${url}/api/orders`, { method: 'POST', body: 'order 4' });
+  expect(seen.map(({ instance, body }) => `${instance}: ${body}`)).toEqual([
+    'orders#2: order 0',
+    'orders#2: order 1',
+    'orders#2: order 2',
+    'orders#2: order 3',
+    'orders#1: order 4',
   ]);
 });
 
