@@ -13,8 +13,9 @@ export class PaymentMetrics {
     this.attempts = new Counter({
       name: 'payment_attempts_total',
       help:
-        'Payment attempts by outcome: succeeded (paid), declined (card refused), requires_action (the customer must ' +
-        'authenticate), failed (any other error: Stripe unreachable, unknown payment method, paid meanwhile).',
+        'Payment attempts that reached Stripe, by outcome: succeeded (paid), declined (card refused), requires_action ' +
+        '(the customer must authenticate), failed (any other error: Stripe unreachable, unknown payment method, paid ' +
+        'meanwhile). Not counted: attempts refused before Stripe is asked, and those Stripe is still processing.',
       labelNames: ['outcome'],
       registers,
     });

@@ -2,7 +2,7 @@ import { metricValue, signin } from '@ticketing/common/testing';
 import request from 'supertest';
 import { Payment } from '../src/models/payment';
 import { refundPayment } from '../src/refund-payment';
-import { createOrderCopy, usePaymentsTestContext } from './setup';
+import { createOrderCopy, stripeConfirmingWith, usePaymentsTestContext } from './setup';
 
 const ctx = usePaymentsTestContext();
 
@@ -57,6 +57,25 @@ describe('payment metrics', () => {
     const before = await scrape();
     const order = await createOrderCopy({ expiresAt: new Date(Date.now() - 1_000) });
     await pay(order, 'pm_card_visa').expect(400);
+    const text = await scrape();
+    for (const outcome of ['succeeded', 'declined', 'requires_action', 'failed']) {
+      expect(attempts(text, outcome)).toBe(attempts(before, outcome));
+    }
+  });
+
+  it('counts no attempt while Stripe is still processing: its webhook tells how the payment ends', async () => {
+    const before = await scrape();
+    const order = await createOrderCopy();
+    const stripe = stripeConfirmingWith(ctx, async (confirm, id, params, options) => {
+      const intent = await confirm(id, { ...params, payment_method: 'pm_card_authenticationRequired' }, options);
+      return { ...intent, status: 'processing', next_action: null };
+    });
+    const response = await request(ctx.appWith({ stripe }))
+      .post('/api/payments')
+      .set('Cookie', signin({ id: order.userId }))
+      .send({ orderId: order.id, paymentMethod: 'pm_card_visa' })
+      .expect(202);
+    expect(response.body.status).toBe('processing');
     const text = await scrape();
     for (const outcome of ['succeeded', 'declined', 'requires_action', 'failed']) {
       expect(attempts(text, outcome)).toBe(attempts(before, outcome));

@@ -398,6 +398,18 @@ describe('every answer Stripe can give', () => {
     expect(await Payment.countDocuments({ orderId: order.id })).toBe(0);
   });
 
+  it('answers 202 while Stripe is still processing the payment, recording nothing until its webhook', async () => {
+    const order = await createOrderCopy();
+    const stripe = stripeConfirmingWith(ctx, async (confirm, id, params, options) => {
+      const intent = await confirm(id, { ...params, payment_method: 'pm_card_authenticationRequired' }, options);
+      return { ...intent, status: 'processing', next_action: null };
+    });
+    const response = await paying(stripe, order).expect(202);
+    expect(response.body).toEqual({ status: 'processing', paymentIntentId: intentsFor(order.id)[0].id });
+    expect(await Payment.countDocuments({ orderId: order.id })).toBe(0);
+    expect(await paymentCreatedRecords(order.id)).toHaveLength(0);
+  });
+
   it('answers 402 again for a new attempt after requires_payment_method: each attempt asks Stripe anew', async () => {
     const order = await createOrderCopy();
     let confirmations = 0;
