@@ -1,5 +1,5 @@
 import pino, { DestinationStream, Logger } from 'pino';
-import { logFieldsOf } from './trace-context';
+import { contextOfLine, logFieldsOf } from './trace-context';
 
 export type { Logger } from 'pino';
 
@@ -36,7 +36,7 @@ export function createLogger(serviceName: string, options: LoggerOptions = {}): 
       // trace_id and span_id of the active span, and the request id (reqId) or order id (orderId) of the
       // request or event being handled: every line says which request, trace and order it belongs to.
       // A field the line sets itself wins (pino's default merge).
-      mixin: () => logFieldsOf(),
+      mixin: (logged) => logFieldsOf(contextOfLine(logged)),
     },
     options.destination,
   );

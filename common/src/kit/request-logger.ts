@@ -6,7 +6,7 @@ import { context } from '@opentelemetry/api';
 import type { RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from './logger';
-import { withLogFields } from './trace-context';
+import { handleInContext, withLogFields } from './trace-context';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -45,7 +45,6 @@ export function requestLogger(logger: Logger): RequestHandler {
   return (req, res, next) => {
     req.id = requestIdFor(req, res);
     const handling = withLogFields(context.active(), { reqId: String(req.id) });
-    context.bind(handling, res);
-    context.with(handling, () => logRequests(req, res, next));
+    handleInContext(res, handling, () => logRequests(req, res, next));
   };
 }

@@ -82,6 +82,35 @@ export function logFieldsOf(ctx: Context = context.active()): Record<string, str
   return { trace_id: spanContext.traceId, span_id: spanContext.spanId, ...fields };
 }
 
+/** Where a response keeps the context its request was handled in (see handleInContext). */
+const HANDLING_CONTEXT = Symbol('ticketing handling context');
+
+interface HandledResponse {
+  [HANDLING_CONTEXT]?: Context;
+}
+
+/**
+ * Runs `handle` in `ctx`, and remembers `ctx` as the context of `response` for its last log line.
+ * That line is written when the response emits 'finish' or 'close', which may come outside the
+ * request's context (a connection closed by the client). Binding the response emitter to the
+ * context instead would wrap every listener added to it, about a sixth of a small request's CPU.
+ */
+export function handleInContext(response: object, ctx: Context, handle: () => void): void {
+  (response as HandledResponse)[HANDLING_CONTEXT] = ctx;
+  context.with(ctx, handle);
+}
+
+/**
+ * The context of a log line, given the object logged: the context its request was handled in
+ * for a line about a response (`{ res }`, pino-http's), the active one otherwise.
+ */
+export function contextOfLine(logged: object): Context {
+  const response = (logged as { res?: unknown }).res;
+  const handling =
+    typeof response === 'object' && response !== null ? (response as HandledResponse)[HANDLING_CONTEXT] : undefined;
+  return handling ?? context.active();
+}
+
 /**
  * Runs `work` in a new span named `name` continuing the trace `carrier` holds (a stored traceparent:
  * a queued job's), or a trace of its own without one; the lines logged meanwhile carry `logFields`.

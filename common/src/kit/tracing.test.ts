@@ -1,9 +1,13 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { SpanKind } from '@opentelemetry/api';
 import { Router } from 'express';
 import request from 'supertest';
 import { z } from 'zod';
 import { captureLogs } from '../testing/log-capture';
 import { parentSpanIdOf, startTestTracing, type TestTracing } from '../testing/tracing';
+import { waitFor } from '../testing/wait';
 import { ConfigError, loadConfig } from './config';
 import { createServiceApp } from './service-app';
 import { annotateLogs } from './trace-context';
@@ -90,6 +94,43 @@ describe('a request to a service app', () => {
     }
     // Annotated once the order was known: from then on, including the response's line.
     expect(logs.lines.map((line) => line.orderId)).toEqual([undefined, 'abc', 'abc']);
+  });
+
+  it("writes the request's ids on the line of a response its client went away from, logged outside its context", async () => {
+    const logs = captureLogs();
+    let started!: () => void;
+    const handling = new Promise<void>((resolve) => (started = resolve));
+    const router = Router();
+    router.get('/api/slow', async (_req, res) => {
+      annotateLogs({ orderId: 'slow-order' });
+      started();
+      // Never answered: the client gives up first.
+      await once(res, 'close');
+    });
+    const server = createServiceApp({ logger: logs.logger, routers: [router] }).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const traceId = '0af7651916cd43dd8448eb211c80319c';
+      const { port } = server.address() as AddressInfo;
+      const client = http.get({
+        port,
+        host: '127.0.0.1',
+        path: '/api/slow',
+        headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01`, 'x-request-id': 'gone-1' },
+      });
+      client.on('error', () => {});
+      await handling;
+      client.destroy();
+      await waitFor(() => logs.lines.find((line) => line.req !== undefined), { description: "the response's line" });
+      expect(logs.lines.find((line) => line.req !== undefined)).toMatchObject({
+        trace_id: traceId,
+        reqId: 'gone-1',
+        orderId: 'slow-order',
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('starts a trace of its own without a traceparent, named by method alone when no route matched', async () => {

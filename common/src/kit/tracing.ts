@@ -214,8 +214,7 @@ export function traceRequests(): RequestHandler {
     };
     res.once('finish', end);
     res.once('close', end);
-    // requestLogger, next, binds the response's events to the request's context (with this span):
-    // an emitter can be bound once only.
+    // requestLogger, next, keeps the request's context (with this span) for the response's log line.
     context.with(active, next);
   };
 }
