@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import mjml2html from 'mjml';
-import { emailMjml, escapeHtml, renderEmail } from '../../src/emails/render';
+import { emailMjml, escapeHtml, renderEmail, renderMjml } from '../../src/emails/render';
 import { receiptEmail } from '../../src/emails/receipt';
 import { reservationExpiredEmail } from '../../src/emails/reservation-expired';
 import { welcomeEmail } from '../../src/emails/welcome';
@@ -59,4 +61,33 @@ it("fills a layout MJML rendered once with each email's texts, giving the HTML M
   const second = await renderEmail(emails[1], settings);
   expect(second.html).toContain('Jazz &lt;b&gt;&quot;live&quot;&lt;/b&gt; &amp; &#39;more&#39; mjslot0mjslot');
   expect(second.html).not.toContain('Opera night');
+});
+
+it('refuses a layout that is not valid MJML, and renders the next one', async () => {
+  await expect(renderMjml('<mjml><mj-body><mj-text>outside a column</mj-text></mj-body></mjml>')).rejects.toThrow(
+    /mj-text/,
+  );
+  await expect(
+    renderMjml('<mjml><mj-body><mj-section><mj-column><mj-text>Hi</mj-text></mj-column></mj-section></mj-body></mjml>'),
+  ).resolves.toContain('Hi');
+});
+
+it("renders emails without loading MJML into the service's process", () => {
+  const script = `
+    const { renderEmail } = require('./src/emails/render');
+    const { welcomeEmail } = require('./src/emails/welcome');
+    const settings = { publicUrl: 'https://ticketing.test', productName: 'Ticketing', currency: 'usd' };
+    renderEmail(welcomeEmail({ email: 'new@ticketing.test' }, settings), settings).then((email) => {
+      if (!email.html.includes('Welcome')) throw new Error('nothing rendered');
+      console.log(JSON.stringify(Object.keys(require.cache)));
+    });`;
+  const result = spawnSync(process.execPath, ['-r', '@swc-node/register', '-e', script], {
+    cwd: path.join(__dirname, '../..'),
+    env: { ...process.env, SWC_NODE_PROJECT: path.join(__dirname, '../../tsconfig.json') },
+    encoding: 'utf8',
+  });
+  expect(result.stderr).toBe('');
+  const loaded = JSON.parse(result.stdout) as string[];
+  expect(loaded.some((file) => file.endsWith(path.join('src', 'emails', 'render.ts')))).toBe(true);
+  expect(loaded.filter((file) => file.includes(`${path.sep}mjml`))).toEqual([]);
 });
