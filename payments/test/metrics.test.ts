@@ -2,7 +2,7 @@ import { metricValue, signin } from '@ticketing/common/testing';
 import request from 'supertest';
 import { Payment } from '../src/models/payment';
 import { refundPayment } from '../src/refund-payment';
-import { createOrderCopy, stripeConfirmingWith, usePaymentsTestContext } from './setup';
+import { createOrderCopy, stripeAnsweringStatus, usePaymentsTestContext } from './setup';
 
 const ctx = usePaymentsTestContext();
 
@@ -66,10 +66,7 @@ describe('payment metrics', () => {
   it('counts no attempt while Stripe is still processing: its webhook tells how the payment ends', async () => {
     const before = await scrape();
     const order = await createOrderCopy();
-    const stripe = stripeConfirmingWith(ctx, async (confirm, id, params, options) => {
-      const intent = await confirm(id, { ...params, payment_method: 'pm_card_authenticationRequired' }, options);
-      return { ...intent, status: 'processing', next_action: null };
-    });
+    const stripe = stripeAnsweringStatus(ctx, 'processing');
     const response = await request(ctx.appWith({ stripe }))
       .post('/api/payments')
       .set('Cookie', signin({ id: order.userId }))

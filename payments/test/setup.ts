@@ -130,6 +130,18 @@ export function stripeConfirmingWith(
   return stripe;
 }
 
+/**
+ * Another SDK client for the fake whose confirmations answer with `status`, which no test card
+ * leaves a PaymentIntent in: each is made with the 3-D Secure card (the intent stays open, nothing
+ * is charged) and its answer given `status` instead.
+ */
+export function stripeAnsweringStatus(ctx: PaymentsTestContext, status: string): Stripe {
+  return stripeConfirmingWith(ctx, async (confirm, id, params, options) => {
+    const intent = await confirm(id, { ...params, payment_method: 'pm_card_authenticationRequired' }, options);
+    return { ...intent, status, next_action: null };
+  });
+}
+
 /** An order copy as order.created leaves it (expiring in 15 minutes unless told otherwise). */
 export async function createOrderCopy(
   fields: { userId?: string; price?: number; status?: OrderStatus; version?: number; expiresAt?: Date } = {},

@@ -9,6 +9,7 @@ import {
   createOrderCopy,
   paymentCreatedRecords,
   paymentRefundedRecords,
+  stripeAnsweringStatus,
   stripeConfirmingWith,
   usePaymentsTestContext,
 } from '../setup';
@@ -389,10 +390,7 @@ describe('every answer Stripe can give', () => {
     ],
   ])('answers a PaymentIntent left %s with %i, recording nothing', async (status, code, message) => {
     const order = await createOrderCopy();
-    const stripe = stripeConfirmingWith(ctx, async (confirm, id, params, options) => {
-      const intent = await confirm(id, { ...params, payment_method: 'pm_card_authenticationRequired' }, options);
-      return { ...intent, status };
-    });
+    const stripe = stripeAnsweringStatus(ctx, status);
     const response = await paying(stripe, order).expect(code);
     expect(response.body.errors[0].message).toBe(message);
     expect(await Payment.countDocuments({ orderId: order.id })).toBe(0);
@@ -400,10 +398,7 @@ describe('every answer Stripe can give', () => {
 
   it('answers 202 while Stripe is still processing the payment, recording nothing until its webhook', async () => {
     const order = await createOrderCopy();
-    const stripe = stripeConfirmingWith(ctx, async (confirm, id, params, options) => {
-      const intent = await confirm(id, { ...params, payment_method: 'pm_card_authenticationRequired' }, options);
-      return { ...intent, status: 'processing', next_action: null };
-    });
+    const stripe = stripeAnsweringStatus(ctx, 'processing');
     const response = await paying(stripe, order).expect(202);
     expect(response.body).toEqual({ status: 'processing', paymentIntentId: intentsFor(order.id)[0].id });
     expect(await Payment.countDocuments({ orderId: order.id })).toBe(0);
