@@ -8,6 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { AckPolicy, jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pLimit from 'p-limit';
+import { Agent, request as undiciRequest } from 'undici';
 // The file alone, not the package: the package's entry loads the whole service kit.
 import { backoffDelay } from '../../common/src/kit/backoff';
 
@@ -26,14 +27,22 @@ export interface LoadOutput {
   phases?: Record<string, LoadOutput>;
 }
 
+/**
+ * undici's own request rather than fetch: on this machine fetch took 330-560 µs of the load's CPU per
+ * request and undici's request 64-130 µs, CPU the services under measurement share. The agent keeps
+ * connections alive; the loads bound how many requests are in flight.
+ */
+const agent = new Agent({ keepAliveTimeout: 30_000 });
+
 async function request(url: string, body: unknown, cookie?: string): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(url, {
+  const response = await undiciRequest(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
     body: JSON.stringify(body),
+    dispatcher: agent,
   });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : {} };
+  const text = await response.body.text();
+  return { status: response.statusCode, body: text ? JSON.parse(text) : {} };
 }
 
 /** Runs `work` on every item with at most `concurrency` in flight. */
@@ -188,6 +197,7 @@ async function main(): Promise<void> {
         : input.kind === 'bus'
           ? await bus(input)
           : await auth(input);
+  await agent.close();
   process.stdout.write(`${JSON.stringify(output)}\n`);
 }
 

@@ -4,6 +4,10 @@ import path from 'node:path';
 // Straight from the files: the whole common kit (or its testing index, which loads test servers) is not needed.
 import { parseJwtPrivateKey } from '../../common/src/middlewares/jwt-keys';
 import { signin } from '../../common/src/testing/signin';
+import { waitFor } from '../../common/src/testing/wait';
+import { EVENT_STREAM } from '../../common/src/events/bus';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { MongoClient, ObjectId, type Db } from 'mongodb';
 import { startStack, type Stack } from '../../local/stack/src';
 import { staleBuilds } from '../../local/stack/src/build';
@@ -91,6 +95,28 @@ export class BenchSystem {
     const instance = this.stack.instances.find((candidate) => candidate.name === name);
     if (!instance) throw new Error(`no instance ${name}`);
     return `http://127.0.0.1:${instance.port}`;
+  }
+
+  /**
+   * Resolves once every service's consumers have handled every event stored so far, so that one
+   * load's aftermath (its events still flowing) does not run into the next one's measurement.
+   */
+  async eventsSettled(timeoutMs = 60_000): Promise<void> {
+    const connection = await connect({ servers: this.stack.infrastructure.nats });
+    try {
+      const jsm = await jetstreamManager(connection);
+      await waitFor(
+        async () => {
+          for await (const info of jsm.consumers.list(EVENT_STREAM)) {
+            if (info.num_pending > 0 || info.num_ack_pending > 0) return false;
+          }
+          return true;
+        },
+        { timeoutMs, intervalMs: 100, description: 'every consumer to handle every event' },
+      );
+    } finally {
+      await connection.close();
+    }
   }
 
   async stop(): Promise<void> {
