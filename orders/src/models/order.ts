@@ -71,6 +71,11 @@ interface OrderModel extends Model<OrderFields, object, OrderMethods> {
    * meanwhile is kept on the order, so the buyer sees it (and its refund).
    */
   complete(outbox: Outbox, orderId: string, payment: OrderPayment): Promise<CompleteOutcome>;
+  /**
+   * The order holding the ticket (in a reserving status), if any: created means reserved,
+   * complete means sold. One read of the reservation index.
+   */
+  holderOf(ticketId: string): Promise<Pick<OrderFields, 'status'> | null>;
   /** Marks the order's payment refunded. */
   recordRefund(orderId: string, paymentId: string, refundedAt: Date): Promise<RefundOutcome>;
 }
@@ -170,6 +175,12 @@ async function setStatusIfLive(
     { returnDocument: 'after', session },
   );
 }
+
+orderSchema.static('holderOf', function holderOf(ticketId: string) {
+  return Order.findOne({ ticket: ticketId, status: { $in: RESERVING_STATUSES } }, { status: 1 }).lean<
+    Pick<OrderFields, 'status'>
+  >();
+});
 
 orderSchema.static(
   'cancel',

@@ -13,7 +13,7 @@ import {
 } from '@ticketing/common';
 import { Router } from 'express';
 import { matchedData } from 'express-validator';
-import { Order, RESERVING_STATUSES } from '../models/order';
+import { Order } from '../models/order';
 import { Ticket, type TicketDoc } from '../models/ticket';
 
 export interface CreateOrderDeps {
@@ -24,12 +24,13 @@ export interface CreateOrderDeps {
 
 const WITHDRAWN_MESSAGE = 'This ticket was withdrawn by its seller: it can no longer be ordered';
 const RESERVED_MESSAGE = 'This ticket is reserved by another order: try again later';
+const SOLD_MESSAGE = 'This ticket is already sold';
 
 /** Why `ticket` cannot be ordered by `userId` (checked before the reservation itself), or undefined. */
 function whyNotOrderable(ticket: TicketDoc, userId: string): string | undefined {
   if (ticket.isOwnedBy(userId)) return 'You cannot order your own ticket';
   if (ticket.status === TicketStatus.Withdrawn) return WITHDRAWN_MESSAGE;
-  if (ticket.status === TicketStatus.Sold) return 'This ticket is already sold';
+  if (ticket.status === TicketStatus.Sold) return SOLD_MESSAGE;
   return undefined;
 }
 
@@ -43,16 +44,17 @@ export function createOrderRouter({ outbox, expirationWindowSeconds }: CreateOrd
     const { ticketId } = matchedData<{ ticketId: string }>(req);
     const userId = req.currentUser!.id;
 
+    // When a ticket is sought after, most buyers find it reserved or sold: this one indexed read
+    // answers them, without reading the ticket or starting a transaction. The unique index below
+    // still decides every race this read cannot see.
+    const holder = await Order.holderOf(ticketId);
+    if (holder) {
+      throw new BadRequestError(holder.status === OrderStatus.Complete ? SOLD_MESSAGE : RESERVED_MESSAGE, 'ticketId');
+    }
     const ticket = await Ticket.findById(ticketId);
     if (!ticket) throw new NotFoundError('Ticket not found');
     const refusal = whyNotOrderable(ticket, userId);
     if (refusal) throw new BadRequestError(refusal, 'ticketId');
-    // When a ticket is sought after, most buyers find it reserved: one indexed read answers them
-    // without a transaction (a flash sale's refusals cost a third of the round trips). The unique
-    // index below still decides every race this read cannot see.
-    if (await Order.exists({ ticket: ticket._id, status: { $in: RESERVING_STATUSES } })) {
-      throw new BadRequestError(RESERVED_MESSAGE, 'ticketId');
-    }
 
     const expiresAt = new Date(Date.now() + expirationWindowSeconds * 1000);
     let order;

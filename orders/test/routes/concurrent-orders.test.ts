@@ -52,7 +52,7 @@ it('refuses a buyer whose check saw the ticket free while another order reserved
     .expect(201);
   const eventsBefore = (await recordedEvents(env.outbox, Subjects.OrderCreated)).length;
   // The second buyer's read ran before the first order was committed: it finds no reserving order.
-  const staleRead = jest.spyOn(Order, 'exists').mockResolvedValueOnce(null);
+  const staleRead = jest.spyOn(Order, 'holderOf').mockResolvedValueOnce(null);
 
   const res = await request(buildApp(env.outbox))
     .post('/api/orders')
