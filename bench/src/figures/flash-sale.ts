@@ -1,4 +1,5 @@
 import { ObjectId } from 'mongodb';
+import { describeCpu, measureCpu } from '../cpu';
 import { runScript } from '../processes';
 import type { LoadOutput } from '../load';
 import type { Figure } from '../report';
@@ -56,7 +57,7 @@ export async function flashSaleFigure(system: BenchSystem): Promise<Figure> {
   await system.eventsSettled();
   const cold = await sale(system, listed.slice(0, TICKETS), BUYERS);
   await system.eventsSettled();
-  const warm = await sale(system, listed.slice(TICKETS), BUYERS);
+  const { result: warm, cpu } = await measureCpu(system, () => sale(system, listed.slice(TICKETS), BUYERS));
   const live = await system
     .db('orders')
     .collection('orders')
@@ -90,5 +91,6 @@ export async function flashSaleFigure(system: BenchSystem): Promise<Figure> {
       '5xx or no answer (both sales)': serverErrors,
     },
     latencies: { 'POST /api/orders': latency, 'POST /api/orders, first sale': coldLatency },
+    note: cpu && `CPU during the warm sale: ${describeCpu(cpu)}`,
   };
 }

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ObjectId } from 'mongodb';
+import { describeCpu, measureCpu, type CpuUse } from '../cpu';
 import { autocannon, startScriptServer, type LoadResult } from '../processes';
 import type { Figure } from '../report';
 import { verdictOf } from '../stats';
@@ -69,9 +70,14 @@ export async function httpFigures(
   try {
     for (const [name, route] of Object.entries(routes)) {
       const results: Record<string, LoadResult> = {};
+      const cpuOf: Record<string, CpuUse | undefined> = {};
       for (const [target, base] of Object.entries(targets)) {
         console.log(`  ${name}: ${target}`);
-        results[target] = await autocannon(`${base}${route}`, options.connections, options.seconds);
+        const measured = await measureCpu(system, () =>
+          autocannon(`${base}${route}`, options.connections, options.seconds),
+        );
+        results[target] = measured.result;
+        cpuOf[target] = measured.cpu;
       }
       const share = (target: string) => results[target].requestsPerSecond / results['Express 5'].requestsPerSecond;
       const failed = Object.values(results).reduce((sum, result) => sum + result.non2xx + result.errors, 0);
@@ -97,6 +103,9 @@ export async function httpFigures(
           'non-2xx or errors': failed,
         },
         latencies: Object.fromEntries(Object.entries(results).map(([target, result]) => [target, result.latency])),
+        note: (['service', 'gateway'] as const)
+          .flatMap((target) => (cpuOf[target] ? [`CPU with the ${target}: ${describeCpu(cpuOf[target])}`] : []))
+          .join('; '),
       });
     }
   } finally {

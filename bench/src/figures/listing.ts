@@ -1,3 +1,4 @@
+import { describeCpu, measureCpu } from '../cpu';
 import { runScript } from '../processes';
 import type { LoadOutput } from '../load';
 import type { Figure } from '../report';
@@ -36,7 +37,7 @@ export async function listingFigure(system: BenchSystem): Promise<Figure> {
     });
   // Below the machine's capacity: what the path takes when it is not queueing behind the load.
   const light = await listings(LIGHT_LISTINGS, LIGHT_PER_SECOND);
-  const load = await listings(LISTINGS, PER_SECOND);
+  const { result: load, cpu } = await measureCpu(system, () => listings(LISTINGS, PER_SECOND));
   const latency = summarize(load.samples);
   const lightLatency = summarize(light.samples);
   const raw = summarize(bus.samples);
@@ -62,5 +63,6 @@ export async function listingFigure(system: BenchSystem): Promise<Figure> {
       [`listing → purchasable at ${LIGHT_PER_SECOND}/s`]: lightLatency,
       'raw JetStream publish → consume': raw,
     },
+    note: cpu && `CPU at ${PER_SECOND} listings/s: ${describeCpu(cpu)}`,
   };
 }
