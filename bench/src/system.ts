@@ -4,7 +4,7 @@ import path from 'node:path';
 // Straight from the files: the whole common kit (or its testing index, which loads test servers) is not needed.
 import { parseJwtPrivateKey } from '../../common/src/middlewares/jwt-keys';
 import { signin } from '../../common/src/testing/signin';
-import { waitFor } from '../../common/src/testing/wait';
+import { hasCaughtUp, waitFor } from '../../common/src/testing/wait';
 import { EVENT_STREAM } from '../../common/src/events/bus';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -108,7 +108,7 @@ export class BenchSystem {
       await waitFor(
         async () => {
           for await (const info of jsm.consumers.list(EVENT_STREAM)) {
-            if (info.num_pending > 0 || info.num_ack_pending > 0) return false;
+            if (!hasCaughtUp(info)) return false;
           }
           return true;
         },

@@ -11,6 +11,8 @@ const TICKETS = 100;
 const CONCURRENCY = 200;
 const P99_GOAL_MS = 1_000;
 const THROUGHPUT_GOAL = 400;
+
+/** Lists `count` tickets through the gateway and waits until orders knows every one (an event away). */
 export async function listAndPropagate(system: BenchSystem, sellerCookie: string, count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let index = 0; index < count; index++) {

@@ -1,4 +1,4 @@
-import { DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import { DeliverPolicy, type ConsumerInfo, type JsMsg } from '@nats-io/jetstream';
 import { DEAD_LETTER_STREAM, DEAD_LETTER_SUBJECT_PREFIX, EVENT_STREAM, type Bus } from '../events/bus';
 import type { EventData } from '../events/schemas';
 import type { Subjects } from '../events/subjects';
@@ -38,18 +38,20 @@ export async function waitFor<T>(predicate: () => T | Promise<T>, options: WaitO
 }
 
 /**
- * Waits until the durable consumer `durableName` has handled every message stored so far (acked,
- * or terminated as a dead letter): what "the service has caught up with the stream" means.
+ * Whether a consumer has handled every message stored so far (acked, or terminated as a dead
+ * letter): what "the service has caught up with the stream" means.
  */
+export function hasCaughtUp(info: ConsumerInfo): boolean {
+  return info.num_pending === 0 && info.num_ack_pending === 0;
+}
+
+/** Waits until the durable consumer `durableName` has caught up with the stream (see hasCaughtUp). */
 export async function waitForConsumer(bus: Bus, durableName: string, timeoutMs = 20_000): Promise<void> {
   const jsm = await bus.jetstreamManager();
-  await waitFor(
-    async () => {
-      const info = await jsm.consumers.info(EVENT_STREAM, durableName);
-      return info.num_pending === 0 && info.num_ack_pending === 0;
-    },
-    { timeoutMs, description: `${durableName} to handle every message` },
-  );
+  await waitFor(async () => hasCaughtUp(await jsm.consumers.info(EVENT_STREAM, durableName)), {
+    timeoutMs,
+    description: `${durableName} to handle every message`,
+  });
 }
 
 export interface WaitForEventOptions<T> {
